@@ -1,0 +1,128 @@
+"""Loading and reading the category catalog and the platform list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from api.categories.models import Category, Platform
+from api.categories.schemas import CategoryOut, PlatformOut
+from api.errors import InvalidInput
+
+CATALOG_DIR = Path(__file__).parent
+DEFAULT_CATALOG = CATALOG_DIR / "default_catalog.csv"
+DEFAULT_PLATFORMS = CATALOG_DIR / "default_platforms.csv"
+LIMIT_PATTERN = re.compile(r"^\d+(\.\d+)?(wh|wd|h)$")
+URGENCIES = ("normal", "urgent")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    platforms: int
+    categories: int
+    deactivated: int
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    lines = [line for line in path.read_text(encoding="utf-8-sig").splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    return [{k.strip(): (v or "").strip() for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO("\n".join(lines)))]
+
+
+def _check_categories(rows: list[dict[str, str]], platforms: set[str], path: Path) -> None:
+    required = {"code", "name", "parent_code", "platform", "urgencies", "acknowledge_limit",
+                "handle_limit", "urgent_handle_limit"}
+    if rows and (missing := required - set(rows[0])):
+        raise InvalidInput(f"{path.name}: missing columns {', '.join(sorted(missing))}",
+                           field="file")
+    codes = [r["code"] for r in rows]
+    problems = []
+    for line, row in enumerate(rows, start=2):
+        where = f"{path.name} row {line} ({row['code'] or 'no code'})"
+        if not re.fullmatch(r"\d{2}(\d{2,3})?", row["code"]):
+            problems.append(f"{where}: code must be 2 digits (大类) or 4-5 digits (小类)")
+        if codes.count(row["code"]) > 1:
+            problems.append(f"{where}: code appears more than once")
+        if row["parent_code"] and row["parent_code"] not in codes:
+            problems.append(f"{where}: parent_code {row['parent_code']} is not in the file")
+        if row["platform"] and row["platform"] not in platforms:
+            problems.append(f"{where}: platform {row['platform']!r} is not one of "
+                            f"{', '.join(sorted(platforms))}")
+        for urgency in row["urgencies"].split(";"):
+            if urgency not in URGENCIES:
+                problems.append(f"{where}: urgency {urgency!r} must be one of "
+                                f"{', '.join(URGENCIES)}")
+        for column in ("acknowledge_limit", "handle_limit", "urgent_handle_limit"):
+            if row[column] and not LIMIT_PATTERN.match(row[column]):
+                problems.append(f"{where}: {column} {row[column]!r} must look like 4wh "
+                                "(working hours), 7wd (working days) or 2h (natural hours)")
+    if problems:
+        raise InvalidInput("; ".join(problems[:20]), field="file")
+
+
+def load_catalog(*, session: Session, categories_path: Path = DEFAULT_CATALOG,
+                 platforms_path: Path = DEFAULT_PLATFORMS) -> LoadResult:
+    """Insert or update platforms and categories from CSV files; categories missing from the
+    file are deactivated (never deleted: events keep their category)."""
+    platform_rows = _rows(platforms_path)
+    for row in platform_rows:
+        statement = insert(Platform).values(code=row["code"], name=row["name"],
+                                            sort_order=int(row.get("sort_order") or 0))
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[Platform.code],
+            set_={"name": statement.excluded.name, "sort_order": statement.excluded.sort_order}))
+    known_platforms = set(session.scalars(select(Platform.code)))
+    rows = _rows(categories_path)
+    _check_categories(rows, known_platforms, categories_path)
+    # Parents first, so the self-reference holds row by row.
+    for row in sorted(rows, key=lambda r: (len(r["code"]), r["code"])):
+        values = dict(
+            code=row["code"], name=row["name"], parent_code=row["parent_code"] or None,
+            platform_code=row["platform"] or None, urgencies=row["urgencies"].split(";"),
+            acknowledge_limit=row["acknowledge_limit"] or None,
+            handle_limit=row["handle_limit"] or None,
+            urgent_handle_limit=row["urgent_handle_limit"] or None, active=True,
+        )
+        statement = insert(Category).values(**values)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[Category.code],
+            set_={k: getattr(statement.excluded, k) for k in values if k != "code"}))
+    codes = [r["code"] for r in rows]
+    deactivated = session.execute(
+        update(Category).where(Category.code.not_in(codes), Category.active)
+        .values(active=False)).rowcount
+    session.flush()
+    return LoadResult(len(platform_rows), len(rows), deactivated or 0)
+
+
+def ensure_default_catalog(*, session: Session) -> LoadResult | None:
+    """Load the default catalog into an empty database; None if a catalog is already there."""
+    if session.scalar(select(func.count()).select_from(Category)):
+        return None
+    return load_catalog(session=session)
+
+
+def list_categories(*, session: Session, include_inactive: bool = False) -> list[CategoryOut]:
+    """The catalog, ordered by code."""
+    platforms = {p.code: p for p in session.scalars(select(Platform))}
+    query = select(Category).order_by(Category.code)
+    if not include_inactive:
+        query = query.where(Category.active)
+    return [
+        CategoryOut(
+            code=c.code, name=c.name, parent_code=c.parent_code,
+            platform=(PlatformOut(code=c.platform_code, name=platforms[c.platform_code].name)
+                      if c.platform_code in platforms else None),
+            urgencies=list(c.urgencies), acknowledge_limit=c.acknowledge_limit,
+            handle_limit=c.handle_limit, urgent_handle_limit=c.urgent_handle_limit,
+        )
+        for c in session.scalars(query)
+    ]

@@ -1,0 +1,77 @@
+"""The database: which server, the engine, and sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.embedded_pg import EmbeddedPostgres, wait_until_ready
+from api.settings import Settings, get_settings
+
+
+def embedded_cluster(settings: Settings | None = None) -> EmbeddedPostgres:
+    """The project-local cluster under $SHUXIN_HOME."""
+    settings = settings or get_settings()
+    return EmbeddedPostgres(settings.resolved_home, settings.database_name)
+
+
+def database_url(settings: Settings | None = None) -> str:
+    """SQLAlchemy URL of the database: SHUXIN_DATABASE_URL, else the embedded cluster's."""
+    settings = settings or get_settings()
+    if settings.database_url:
+        url = settings.database_url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg2://" + url[len(prefix):]
+        return url
+    return embedded_cluster(settings).url()
+
+
+def ensure_database(settings: Settings | None = None, *, log=print) -> str:
+    """Make the database reachable (starting the embedded cluster if needed); return its URL."""
+    settings = settings or get_settings()
+    if not settings.database_url:
+        embedded_cluster(settings).start(log=log)
+    url = database_url(settings)
+    wait_until_ready(url)
+    return url
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    """One pooled engine per URL and process."""
+    return create_engine(
+        url or database_url(),
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={"application_name": "shuxin"},
+    )
+
+
+@lru_cache(maxsize=8)
+def _session_factory(url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+
+
+def new_session(url: str | None = None) -> Session:
+    """A new session on the configured database."""
+    return _session_factory(url or database_url())()
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A session whose work is committed once at the end, or rolled back on any error."""
+    session = new_session(url)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,153 @@
+"""What the events API takes in and gives back."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from api.events.models import EventSource, EventStatus, Urgency
+from gis.crs import parse_crs
+
+DESCRIPTION_MAX_CHARS = 4000
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
+
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Reporter(BaseModel):
+    """Who reported the event (kept confidential: shown only to staff)."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value and not _PHONE.match(value):
+            raise ValueError("phone must be digits (a leading + and spaces or dashes allowed), "
+                             f"e.g. 13800000000; got {value!r}")
+        return value or None
+
+
+class EventIn(BaseModel):
+    """A report of an event, from any source."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {
+            "title": "路边暴露垃圾", "description": "桥头东侧有一堆生活垃圾未清运",
+            "category_code": "0102", "source": "grid_worker", "lon": 119.172, "lat": 29.031,
+            "crs": "wgs84", "address": "龙洲街道某路 12 号", "external_id": "GW-20261126-0001",
+            "reporter": {"name": "张三", "phone": "13800000000"}}},
+    )
+
+    title: Text200
+    description: Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_CHARS)] = ""
+    category_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
+                                                    max_length=8)]
+    urgency: Urgency = Urgency.normal
+    source: EventSource
+    lon: float = Field(description="Longitude (or easting for a projected EPSG crs).")
+    lat: float = Field(description="Latitude (or northing for a projected EPSG crs).")
+    crs: str = Field(default="wgs84",
+                     description="wgs84, cgcs2000, gcj02, bd09 or an EPSG code such as EPSG:4549")
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    occurred_at: datetime | None = Field(
+        default=None, description="When it happened; a time without a zone is Asia/Shanghai.")
+    reporter: Reporter | None = None
+    external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                  max_length=100)] | None = Field(
+        default=None,
+        description="The sender's own id: the same source + external_id is stored only once.")
+
+    @field_validator("lon", "lat")
+    @classmethod
+    def _finite(cls, value: float, info) -> float:
+        if not math.isfinite(value):
+            raise ValueError(f"{info.field_name} must be a finite number, got {value}")
+        return value
+
+    @field_validator("crs")
+    @classmethod
+    def _crs(cls, value: str) -> str:
+        return parse_crs(value)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=SHANGHAI)
+        return value
+
+
+class CategoryRef(BaseModel):
+    code: str
+    name: str
+
+
+class Routing(BaseModel):
+    """Where the event was routed when it was taken in, and how (frozen on the event)."""
+
+    boundary_set: str | None
+    method: str
+    grid_code: str | None
+    village_code: str | None
+    township_code: str | None
+    distance_m: float | None
+    candidates: list[str]
+
+
+class InputLocation(BaseModel):
+    lon: float | None
+    lat: float | None
+    crs: str
+
+
+class EventOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    category: CategoryRef
+    urgency: str
+    source: str
+    external_id: str | None
+    status: EventStatus
+    lon: float | None = Field(description="WGS84 longitude of the stored point.")
+    lat: float | None = Field(description="WGS84 latitude of the stored point.")
+    input: InputLocation
+    address: str | None
+    occurred_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    reporter: Reporter | None
+    routing: Routing
+    version: int
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class EventFilters(BaseModel):
+    """Filters of the events list; every one optional, all combined with AND."""
+
+    status: list[EventStatus] | None = None
+    category: str | None = None
+    township: str | None = None
+    village: str | None = None
+    grid: str | None = None
+    routing: list[Literal["inside", "border", "nearest", "unrouted"]] | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    updated_since: datetime | None = None
+    q: str | None = None

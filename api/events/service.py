@@ -1,0 +1,284 @@
+"""Taking in events and finding them again. Nothing is lost: an event that cannot be routed is
+stored as `unrouted` and waits for a person to place it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2.functions import ST_X, ST_Y
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from api.categories.models import Category
+from api.errors import InvalidInput, NotFound
+from api.events.models import Event
+from api.events.schemas import (
+    CategoryRef,
+    EventFilters,
+    EventIn,
+    EventOut,
+    InputLocation,
+    Reporter,
+    Routing,
+)
+from api.routing.service import current_router
+from gis.models import STORAGE_SRID, BoundarySet
+from gis.router import RouteResult, RoutingMethod, check_lon_lat
+
+
+class EventNotFound(NotFound):
+    code = "event_not_found"
+
+
+def _category(session: Session, code: str) -> Category:
+    category = session.get(Category, code)
+    if category is None or not category.active:
+        raise InvalidInput(
+            f"category_code {code!r} is not in the catalog; GET /api/v1/categories lists the "
+            "codes (e.g. 0102 暴露垃圾)",
+            field="category_code",
+        )
+    return category
+
+
+def _route(session: Session, data: EventIn) -> RouteResult | None:
+    """Route the reported point; None when no boundary set is active (the event waits)."""
+    router = current_router(session)
+    if router is None:
+        if data.crs in ("wgs84", "cgcs2000", "gcj02", "bd09"):
+            check_lon_lat(data.lon, data.lat)
+        return None
+    return router.route(data.lon, data.lat, data.crs)
+
+
+def create_event(*, session: Session, data: EventIn) -> tuple[Event, bool]:
+    """Store a reported event with its routing; (event, created). The same source and
+    external_id return the stored event (created=False), also under concurrent retries."""
+    if data.external_id:
+        existing = _by_external_id(session, data.source, data.external_id)
+        if existing is not None:
+            return existing, False
+    category = _category(session, data.category_code)
+    if data.urgency not in category.urgencies:
+        allowed = ", ".join(category.urgencies)
+        raise InvalidInput(
+            f"urgency {data.urgency.value!r} is not allowed for category {category.code} "
+            f"{category.name}; allowed: {allowed}",
+            field="urgency",
+        )
+    result = _route(session, data)
+    lon, lat = (result.lon, result.lat) if result else (data.lon, data.lat)
+    values = dict(
+        title=data.title,
+        description=data.description,
+        category_code=category.code,
+        urgency=data.urgency.value,
+        source=data.source.value,
+        external_id=data.external_id,
+        location=func.ST_SetSRID(func.ST_MakePoint(lon, lat), STORAGE_SRID),
+        input_lon=data.lon,
+        input_lat=data.lat,
+        input_crs=data.crs,
+        address=data.address,
+        occurred_at=data.occurred_at,
+        reporter_name=data.reporter.name if data.reporter else None,
+        reporter_phone=data.reporter.phone if data.reporter else None,
+        routing_set_id=result.set_id if result else None,
+        routing_method=(result.method if result else RoutingMethod.unrouted).value,
+        grid_code=result.grid_code if result else None,
+        village_code=result.village_code if result else None,
+        township_code=result.township_code if result else None,
+        routing_distance_m=result.distance_m if result else None,
+        routing_candidates=list(result.candidates) if result else [],
+    )
+    statement = (
+        insert(Event)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=[Event.source, Event.external_id],
+            index_where=Event.external_id.is_not(None),
+        )
+        .returning(Event.id)
+    )
+    new_id = session.scalar(statement)
+    if new_id is None:  # a concurrent retry stored it first
+        existing = _by_external_id(session, data.source, data.external_id or "")
+        assert existing is not None
+        return existing, False
+    session.flush()
+    return session.get(Event, new_id), True
+
+
+def _by_external_id(session: Session, source: str, external_id: str) -> Event | None:
+    return session.scalar(
+        select(Event).where(Event.source == source, Event.external_id == external_id)
+    )
+
+
+def get_event(*, session: Session, event_id: int) -> Event:
+    """One event, or EventNotFound."""
+    event = session.get(Event, event_id)
+    if event is None:
+        raise EventNotFound(f"there is no event {event_id}", field="id")
+    return event
+
+
+def _filtered(filters: EventFilters) -> list:
+    clauses = []
+    if filters.status:
+        clauses.append(Event.status.in_([s.value for s in filters.status]))
+    if filters.category:
+        clauses.append(or_(Event.category_code == filters.category,
+                           Event.category_code.like(f"{filters.category}%")))
+    for column, value in ((Event.township_code, filters.township),
+                          (Event.village_code, filters.village), (Event.grid_code, filters.grid)):
+        if value:
+            clauses.append(column == value)
+    if filters.routing:
+        clauses.append(Event.routing_method.in_(filters.routing))
+    if filters.bbox:
+        x0, y0, x1, y1 = filters.bbox
+        clauses.append(Event.location.intersects(
+            func.ST_MakeEnvelope(x0, y0, x1, y1, STORAGE_SRID)))
+    if filters.reported_from:
+        clauses.append(Event.created_at >= filters.reported_from)
+    if filters.reported_to:
+        clauses.append(Event.created_at < filters.reported_to)
+    if filters.updated_since:
+        clauses.append(Event.updated_at > filters.updated_since)
+    if filters.q:
+        pattern = f"%{filters.q}%"
+        clauses.append(or_(Event.title.ilike(pattern), Event.description.ilike(pattern),
+                           Event.address.ilike(pattern)))
+    return clauses
+
+
+def list_events(*, session: Session, filters: EventFilters, limit: int, offset: int,
+                with_total: bool = True) -> tuple[list[Event], int | None]:
+    """Events matching the filters, newest first, one page; and the total when asked."""
+    where = and_(*_filtered(filters))
+    query: Select = select(Event).where(where).order_by(Event.id.desc()).limit(limit)
+    events = list(session.scalars(query.offset(offset)))
+    total = None
+    if with_total:
+        total = session.scalar(select(func.count()).select_from(Event).where(where))
+    return events, total
+
+
+def _lonlat(session: Session, events: list[Event]) -> dict[int, tuple[float, float]]:
+    if not events:
+        return {}
+    rows = session.execute(
+        select(Event.id, ST_X(Event.location), ST_Y(Event.location))
+        .where(Event.id.in_([e.id for e in events]))
+    )
+    return {event_id: (x, y) for event_id, x, y in rows}
+
+
+def to_out(session: Session, events: list[Event]) -> list[EventOut]:
+    """Events as API schemas, with their stored WGS84 point and category names."""
+    points = _lonlat(session, events)
+    codes = {e.category_code for e in events}
+    names = dict(session.execute(select(Category.code, Category.name)
+                                 .where(Category.code.in_(codes))).all()) if codes else {}
+    set_ids = {e.routing_set_id for e in events if e.routing_set_id}
+    set_names = dict(session.execute(select(BoundarySet.id, BoundarySet.name)
+                                     .where(BoundarySet.id.in_(set_ids))).all()) if set_ids else {}
+    out = []
+    for e in events:
+        lon, lat = points.get(e.id, (None, None))
+        reporter = (Reporter(name=e.reporter_name, phone=e.reporter_phone)
+                    if e.reporter_name or e.reporter_phone else None)
+        out.append(EventOut(
+            id=e.id, title=e.title, description=e.description,
+            category=CategoryRef(code=e.category_code, name=names.get(e.category_code, "")),
+            urgency=e.urgency, source=e.source, external_id=e.external_id, status=e.status,
+            lon=lon, lat=lat,
+            input=InputLocation(lon=e.input_lon, lat=e.input_lat, crs=e.input_crs),
+            address=e.address, occurred_at=e.occurred_at, created_at=e.created_at,
+            updated_at=e.updated_at, reporter=reporter,
+            routing=Routing(
+                boundary_set=set_names.get(e.routing_set_id), method=e.routing_method,
+                grid_code=e.grid_code, village_code=e.village_code,
+                township_code=e.township_code, distance_m=e.routing_distance_m,
+                candidates=list(e.routing_candidates or []),
+            ),
+            version=e.version,
+        ))
+    return out
+
+
+def to_feature_collection(events: list[EventOut], *, total: int | None = None,
+                          updated_at: datetime | None = None) -> dict:
+    """Events as a GeoJSON FeatureCollection (WGS84); unlocated events have null geometry."""
+    features = []
+    for e in events:
+        properties = e.model_dump(mode="json", exclude={"lon", "lat", "reporter"})
+        features.append({
+            "type": "Feature",
+            "id": e.id,
+            "geometry": ({"type": "Point", "coordinates": [e.lon, e.lat]}
+                         if e.lon is not None else None),
+            "properties": properties,
+        })
+    collection: dict = {"type": "FeatureCollection", "features": features}
+    if total is not None:
+        collection["numberMatched"] = total
+        collection["numberReturned"] = len(features)
+    if updated_at is not None:
+        collection["updatedAt"] = updated_at.isoformat()
+    return collection
+
+
+BULK_COLUMNS = (
+    "title", "description", "category_code", "urgency", "source", "external_id", "status",
+    "location", "input_lon", "input_lat", "input_crs", "address", "occurred_at", "created_at",
+    "updated_at", "routing_set_id", "routing_method", "grid_code", "village_code",
+    "township_code", "routing_distance_m", "routing_candidates",
+)
+
+
+def bulk_insert_events(*, session: Session, rows, progress=None, total: int | None = None) -> int:
+    """COPY many already-routed events (dicts with BULK_COLUMNS; location as (lon, lat)) into
+    the event table, skipping none: for demos and benchmarks, not for intake."""
+    import csv
+    import io
+
+    connection = session.connection().connection.dbapi_connection
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    written = 0
+
+    def flush() -> None:
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY event ({', '.join(BULK_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                buffer,
+            )
+        buffer.seek(0)
+        buffer.truncate()
+
+    for row in rows:
+        lon, lat = row["location"]
+        values = []
+        for column in BULK_COLUMNS:
+            value = row.get(column)
+            if column == "location":
+                value = f"SRID={STORAGE_SRID};POINT({lon} {lat})"
+            elif column == "routing_candidates":
+                value = "{" + ",".join(value or []) + "}"
+            elif isinstance(value, datetime):
+                value = value.isoformat()
+            values.append("\\N" if value is None else value)
+        writer.writerow(values)
+        written += 1
+        if written % 50_000 == 0:
+            flush()
+            if progress:
+                progress("storing events", written, total or written)
+    flush()
+    if progress:
+        progress("storing events", written, total or written)
+    return written

@@ -1,0 +1,44 @@
+"""The Shuxin web application: API, pages and static files."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from api.boundaries.routes import router as boundaries_router
+from api.categories.routes import router as categories_router
+from api.deps import SessionDep
+from api.errors import install_error_handlers
+from api.events.routes import router as events_router
+from api.pages.routes import router as pages_router
+from api.routing.routes import router as routing_router
+from map_ui.vendor import STATIC_DIR
+
+
+def create_app() -> FastAPI:
+    """Build the application."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = FastAPI(
+        title="Shuxin 舒心 — township command room API",
+        version="0.1.0",
+        description="Boundaries, routing and events of a township command room (乡镇综合信息指挥室).",
+    )
+    install_error_handlers(app)
+    for router in (pages_router, boundaries_router, routing_router, categories_router,
+                   events_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/health", tags=["health"])
+    def health(session: SessionDep) -> dict:
+        """Liveness and database reachability."""
+        session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

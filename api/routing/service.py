@@ -1,0 +1,72 @@
+"""Routing for the application: the in-memory router of the active set, kept in step with it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from api.settings import get_settings
+from gis.boundaries import active_set_token, build_router
+from gis.errors import NoActiveBoundarySet
+from gis.router import GridRouter, RouteResult
+
+log = logging.getLogger("shuxin.routing")
+
+
+@dataclass
+class _Cached:
+    token: tuple | None = None
+    router: GridRouter | None = None
+
+
+_cache = _Cached()
+_lock = threading.Lock()
+
+
+def current_router(session: Session) -> GridRouter | None:
+    """The router of the active set; rebuilt in this process as soon as another set is active.
+
+    Each call reads the active set's (id, activation time): one indexed row, so every worker
+    follows an activation from its next request on.
+    """
+    token = active_set_token(session)
+    if token == _cache.token and (token is None or _cache.router is not None):
+        return _cache.router
+    with _lock:
+        if token != _cache.token or (token is not None and _cache.router is None):
+            tolerance = get_settings().routing_tolerance_m
+            router = build_router(session, tolerance_m=tolerance) if token else None
+            _cache.router, _cache.token = router, token
+            if router is not None:
+                log.info("routing with boundary set %r (%d grids)", router.set_name, len(router))
+    return _cache.router
+
+
+def route_point(*, session: Session, lon: float, lat: float, crs: str = "wgs84") -> RouteResult:
+    """Route one point against the active set; NoActiveBoundarySet if none is active."""
+    router = current_router(session)
+    if router is None:
+        raise NoActiveBoundarySet(
+            "no boundary set is active, so points cannot be routed; import boundaries and "
+            "activate a set (shuxin boundaries activate NAME)"
+        )
+    return router.route(lon, lat, crs)
+
+
+def describe(result: RouteResult) -> str:
+    """One sentence saying where a point was routed and how, for people."""
+    grid = f"{result.grid_name} ({result.grid_code})" if result.grid_code else None
+    match result.method:
+        case "inside":
+            return f"inside grid {grid}"
+        case "border":
+            others = ", ".join(result.candidates)
+            return (f"on the border of grids {others}: the lowest code, {result.grid_code}, "
+                    "takes it")
+        case "nearest":
+            return f"outside every grid, {result.distance_m:.1f} m from grid {grid}"
+        case _:
+            return "outside every grid and farther than the tolerance from any: needs a person"

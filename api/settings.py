@@ -1,0 +1,56 @@
+"""The one settings object of Shuxin, read from the environment (prefix SHUXIN_) once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an administrator may set; each field is also an environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="SHUXIN_", env_file=".env", extra="ignore")
+
+    home: Path = Field(
+        default=Path(".shuxin"),
+        description="Where the embedded PostGIS cluster, media and secrets live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="An external PostgreSQL+PostGIS server; unset to use the embedded cluster.",
+    )
+    database_name: str = Field(default="shuxin", description="Database of the embedded cluster.")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "Asia/Shanghai"
+
+    routing_tolerance_m: float = Field(
+        default=50.0,
+        ge=0,
+        description="A point outside every grid but this close to one is routed to it (nearest).",
+    )
+
+    basemap: str = Field(
+        default="none",
+        description="none, osm, tianditu, or an XYZ tile URL such as http://tiles.intranet/{z}/{x}/{y}.png",
+    )
+    tianditu_key: str | None = Field(default=None, description="天地图 key (tk).")
+    tianditu_style: Literal["vec", "img"] = "vec"
+
+    description_max_chars: int = 4000
+    events_page_max: int = 1000
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read once per process."""
+    return Settings()

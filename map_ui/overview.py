@@ -1,0 +1,102 @@
+"""The first map: boundaries of the active set and live events, drawn from the API by the browser.
+
+Nothing of the data is embedded in the HTML: boundary layers and events are fetched from the
+GeoJSON API (folium's Realtime plugin polls it), so the page stays small however many events
+there are. Every script and stylesheet is served by the app (map_ui.vendor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import folium
+from branca.element import CssLink, Element, JavascriptLink
+from folium.plugins import Realtime
+from folium.utilities import JsCode
+
+from map_ui.basemaps import BasemapConfig, add_basemaps
+from map_ui.vendor import localize
+
+LONGYOU_CENTRE = (29.03, 119.17)
+
+LEVEL_LAYERS = (("township", "乡镇/街道", True), ("village", "村/社区", True),
+                ("grid", "网格", False))
+
+
+@dataclass(frozen=True)
+class OverviewConfig:
+    """What the page needs to know; plain data, gathered by the API."""
+
+    title: str = "舒心 · 乡镇综合信息指挥室"
+    subtitle: str = "事件地图"
+    bounds: tuple[float, float, float, float] | None = None  # minlon, minlat, maxlon, maxlat
+    boundary_set: str | None = None
+    basemap: BasemapConfig = field(default_factory=BasemapConfig)
+    api_prefix: str = "/api/v1"
+    static_prefix: str = "/static"
+    events_limit: int = 1000
+    events_interval_ms: int = 10_000
+
+
+def build_overview_map(config: OverviewConfig) -> folium.Map:
+    """A folium map with switchable basemaps, boundary layers and live events."""
+    m = folium.Map(location=LONGYOU_CENTRE, zoom_start=11, tiles=None, control_scale=True,
+                   prefer_canvas=True)
+    add_basemaps(m, config.basemap)
+    if config.bounds:
+        x0, y0, x1, y1 = config.bounds
+        m.fit_bounds([[y0, x0], [y1, x1]])
+
+    for level, label, show in LEVEL_LAYERS:
+        layer = Realtime(
+            f"{config.api_prefix}/boundaries?level={level}&simplify_m=5",
+            interval=600_000,  # boundaries change on activation only: refresh every 10 min
+            get_feature_id=JsCode("(f) => f.properties.code"),
+            remove_missing=True,
+            style=JsCode("(f) => Shuxin.areaStyle(f)"),
+            on_each_feature=JsCode("(f, layer) => Shuxin.bindArea(f, layer)"),
+            start=show,
+        )
+        layer.layer_name = label
+        layer.show = show
+        layer.add_to(m)
+
+    events = Realtime(
+        f"{config.api_prefix}/events?f=geojson&limit={config.events_limit}",
+        interval=config.events_interval_ms,
+        get_feature_id=JsCode("(f) => f.id"),
+        remove_missing=True,
+        point_to_layer=JsCode("(f, latlng) => Shuxin.eventMarker(f, latlng)"),
+        on_each_feature=JsCode("(f, layer) => Shuxin.bindEvent(f, layer)"),
+    )
+    events.layer_name = "事件"
+    events.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+
+    root = m.get_root()
+    root.header.add_child(Element('<meta charset="utf-8">'), name="charset", index=0)
+    root.header.add_child(CssLink(f"{config.static_prefix}/css/shuxin-map.css"),
+                          name="shuxin_css")
+    root.header.add_child(JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"),
+                          name="shuxin_js")
+    root.header.add_child(Element(f"<title>{_escape(config.title)}</title>"), name="title")
+    set_label = f"边界：{_escape(config.boundary_set)}" if config.boundary_set else "未启用边界"
+    root.html.add_child(Element(
+        f'<div class="sx-titlebar" id="sx-title">{_escape(config.title)}'
+        f"<small>{_escape(config.subtitle)} · {set_label}</small></div>"
+    ))
+    # The legend is filled by shuxin-map.js from the same colour table the markers use.
+    root.html.add_child(Element('<div class="sx-legend" id="sx-legend"><h4>事件状态</h4></div>'))
+    localize(root, config.static_prefix)
+    return m
+
+
+def _escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def render_overview(config: OverviewConfig) -> str:
+    """The whole page as HTML (zh-CN)."""
+    html = build_overview_map(config).get_root().render()
+    return html.replace("<html>", '<html lang="zh-CN">', 1)

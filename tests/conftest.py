@@ -1,0 +1,197 @@
+"""Test fixtures: a real PostGIS database, migrated with Alembic, and a transaction per test.
+
+The database is `shuxin_test` in the embedded cluster under $SHUXIN_HOME (started if needed),
+or the server named by SHUXIN_TEST_DATABASE_URL. If it cannot be reached the whole run fails
+with the reason: database tests are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import shapely
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+TEST_DB = "shuxin_test"
+
+
+def _prepare_database() -> str:
+    from api.embedded_pg import EmbeddedPostgres, EmbeddedPostgresError, wait_until_ready
+
+    url = os.environ.get("SHUXIN_TEST_DATABASE_URL")
+    try:
+        if not url:
+            home = Path(os.environ.get("SHUXIN_HOME", REPO / ".shuxin"))
+            cluster = EmbeddedPostgres(home)
+            cluster.start(log=lambda m: print(m, file=sys.stderr))
+            cluster.create_database(TEST_DB, drop_first=True)
+            url = cluster.url(TEST_DB)
+        wait_until_ready(url, timeout_s=30)
+    except EmbeddedPostgresError as exc:
+        pytest.exit(f"The test database is not reachable, so the suite cannot run: {exc}",
+                    returncode=3)
+    return url
+
+
+DATABASE_URL = _prepare_database()
+os.environ["SHUXIN_DATABASE_URL"] = DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    from api.categories.service import ensure_default_catalog
+    from api.migrate import upgrade
+    from api.settings import get_settings
+
+    get_settings.cache_clear()
+    upgrade(database_url)
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        ensure_default_catalog(session=session)
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint",
+                 expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(session):
+    """The app over HTTP (in-process), on the test's own transaction."""
+    from fastapi.testclient import TestClient
+
+    from api.deps import get_session
+    from api.main import create_app
+
+    app = create_app()
+
+    def _session():
+        yield session
+        session.flush()
+
+    app.dependency_overrides[get_session] = _session
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+# --- small hand-made boundaries -----------------------------------------------------------------
+
+def square(x0: float, y0: float, size: float) -> shapely.MultiPolygon:
+    return shapely.MultiPolygon([shapely.box(x0, y0, x0 + size, y0 + size)])
+
+
+@pytest.fixture
+def grid_set(session):
+    """An active set with one township, one village and three grids near Longyou:
+    A (001) and B (002) share the edge lon=119.01; C (003) overlaps B; a hole-free layout:
+
+        A: 119.00-119.01 x 29.00-29.01     B: 119.01-119.02 x 29.00-29.01
+        C: 119.015-119.025 x 29.00-29.01 (overlaps B over 119.015-119.02)
+    """
+    from gis.boundaries import activate_set
+    from gis.models import Area, BoundarySet
+
+    boundary_set = BoundarySet(name="test-squares")
+    session.add(boundary_set)
+    session.flush()
+    township = "330825100"
+    village = "330825100001"
+    shapes = {
+        township: ("township", "测试镇", None, square(118.99, 28.99, 0.05)),
+        village: ("village", "测试村", township, square(118.995, 28.995, 0.04)),
+        f"{village}001": ("grid", "测试村第1网格", village, square(119.00, 29.00, 0.01)),
+        f"{village}002": ("grid", "测试村第2网格", village, square(119.01, 29.00, 0.01)),
+        f"{village}003": ("grid", "测试村第3网格", village, square(119.015, 29.00, 0.01)),
+    }
+    from geoalchemy2.shape import from_shape
+
+    for code, (level, name, parent, geom) in shapes.items():
+        session.add(Area(set_id=boundary_set.id, level=level, code=code, name=name,
+                         parent_code=parent, geom=from_shape(geom, srid=4326),
+                         area_m2=0.0))
+    session.flush()
+    activate_set(session, "test-squares")
+    return boundary_set
+
+
+# --- a live server on committed data (for concurrency and the browser) ------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_loaded(engine, database_url):
+    """The Longyou demo committed into the test database (boundaries and 500 events)."""
+    from api.demo.service import load_demo
+
+    with Session(engine) as session:
+        load_demo(session=session, events=500)
+        session.commit()
+    return True
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_loaded, database_url, tmp_path_factory) -> Iterator[str]:
+    """`shuxin serve` in a subprocess on a free port; yields its base URL."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "SHUXIN_DATABASE_URL": database_url, "SHUXIN_PORT": str(port)}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port)],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.3)
+    else:
+        process.terminate()
+        pytest.fail(f"the server did not start:\n{log_path.read_text()}")
+    if process.poll() is not None:
+        pytest.fail(f"the server exited:\n{log_path.read_text()}")
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
