@@ -80,7 +80,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> ORJSONResponse:
         details = [
-            {"field": _field_name(tuple(err.get("loc", ()))), "message": err.get("msg", ""),
+            {"field": _field_name(tuple(err.get("loc", ()))),
+             "message": str(err.get("msg", "")).removeprefix("Value error, "),
              "type": err.get("type", "")}
             for err in exc.errors()
         ]
