@@ -97,8 +97,11 @@ class Routing(BaseModel):
     boundary_set: str | None
     method: str
     grid_code: str | None
+    grid_name: str | None = None
     village_code: str | None
+    village_name: str | None = None
     township_code: str | None
+    township_name: str | None = None
     distance_m: float | None
     candidates: list[str]
 

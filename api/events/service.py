@@ -23,7 +23,7 @@ from api.events.schemas import (
     Routing,
 )
 from api.routing.service import current_router
-from gis.models import STORAGE_SRID, BoundarySet
+from gis.models import STORAGE_SRID, Area, BoundarySet
 from gis.router import RouteResult, RoutingMethod, check_lon_lat
 
 
@@ -176,6 +176,17 @@ def _lonlat(session: Session, events: list[Event]) -> dict[int, tuple[float, flo
     return {event_id: (x, y) for event_id, x, y in rows}
 
 
+def _area_names(session: Session, events: list[Event]) -> dict[tuple[int, str], str]:
+    """Names of the areas events were routed to, in the set each was routed with."""
+    codes = {c for e in events for c in (e.grid_code, e.village_code, e.township_code) if c}
+    set_ids = {e.routing_set_id for e in events if e.routing_set_id}
+    if not codes or not set_ids:
+        return {}
+    rows = session.execute(select(Area.set_id, Area.code, Area.name).where(
+        Area.set_id.in_(set_ids), Area.code.in_(codes)))
+    return {(set_id, code): name for set_id, code, name in rows}
+
+
 def to_out(session: Session, events: list[Event]) -> list[EventOut]:
     """Events as API schemas, with their stored WGS84 point and category names."""
     points = _lonlat(session, events)
@@ -185,6 +196,7 @@ def to_out(session: Session, events: list[Event]) -> list[EventOut]:
     set_ids = {e.routing_set_id for e in events if e.routing_set_id}
     set_names = dict(session.execute(select(BoundarySet.id, BoundarySet.name)
                                      .where(BoundarySet.id.in_(set_ids))).all()) if set_ids else {}
+    area_names = _area_names(session, events)
     out = []
     for e in events:
         lon, lat = points.get(e.id, (None, None))
@@ -200,8 +212,13 @@ def to_out(session: Session, events: list[Event]) -> list[EventOut]:
             updated_at=e.updated_at, reporter=reporter,
             routing=Routing(
                 boundary_set=set_names.get(e.routing_set_id), method=e.routing_method,
-                grid_code=e.grid_code, village_code=e.village_code,
-                township_code=e.township_code, distance_m=e.routing_distance_m,
+                grid_code=e.grid_code,
+                grid_name=area_names.get((e.routing_set_id, e.grid_code)),
+                village_code=e.village_code,
+                village_name=area_names.get((e.routing_set_id, e.village_code)),
+                township_code=e.township_code,
+                township_name=area_names.get((e.routing_set_id, e.township_code)),
+                distance_m=e.routing_distance_m,
                 candidates=list(e.routing_candidates or []),
             ),
             version=e.version,

@@ -68,9 +68,10 @@
     row(dl, "来源", SOURCE[p.source] || p.source);
     row(dl, "地址", p.address);
     var r = p.routing || {};
-    row(dl, "网格", r.grid_code);
-    row(dl, "村社区", r.village_code);
-    row(dl, "乡镇", r.township_code);
+    function area(name, code) { return code ? (name ? name + "（" + code + "）" : code) : ""; }
+    row(dl, "网格", area(r.grid_name, r.grid_code));
+    row(dl, "村社区", area(r.village_name, r.village_code));
+    row(dl, "乡镇", area(r.township_name, r.township_code));
     row(dl, "定位方式", (ROUTING[r.method] || r.method) +
         (r.method === "nearest" && r.distance_m != null ? "，距 " + r.distance_m + " 米" : ""));
     row(dl, "上报时间", formatTime(p.created_at));
