@@ -248,7 +248,9 @@ class GridRouter:
             return
         gaps = shapely.distance(points[hit_point], metric_tree.geometries[hit_grid])
         # For each point: the smallest distance, then the lowest code (tree index) among ties.
-        order = np.lexsort((hit_grid, gaps, hit_point))
+        # Distances equal to the centimetre (the precision reported) are ties: projection
+        # noise of micrometres must not decide between two grids.
+        order = np.lexsort((hit_grid, np.round(gaps, 2), hit_point))
         hit_point, hit_grid, gaps = hit_point[order], hit_grid[order], gaps[order]
         first = np.flatnonzero(np.r_[True, hit_point[1:] != hit_point[:-1]])
         chosen = rows[hit_point[first]]
