@@ -26,7 +26,7 @@ def database_url(settings: Settings | None = None) -> str:
         url = settings.database_url
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
-                return "postgresql+psycopg2://" + url[len(prefix):]
+                return "postgresql+psycopg2://" + url[len(prefix) :]
         return url
     return embedded_cluster(settings).url()
 

@@ -1,4 +1,4 @@
-"""A project-local PostgreSQL + PostGIS cluster under $SHUXIN_HOME, for demos, tests and development.
+"""A project-local PostgreSQL + PostGIS cluster under $SHUXIN_HOME: demos, tests, development.
 
 The cluster listens on a Unix socket only (no TCP port to collide with), trusts local connections
 as the `postgres` role, and is run by the `postgres` OS user when Shuxin runs as root, because
@@ -71,8 +71,9 @@ def find_bindir() -> Path:
 def _postgis_available(bindir: Path) -> bool:
     roots = [Path("/usr/share/postgresql") / bindir.parent.name]
     if (bindir / "pg_config").exists():
-        sharedir = subprocess.run([str(bindir / "pg_config"), "--sharedir"],
-                                  capture_output=True, text=True).stdout.strip()
+        sharedir = subprocess.run(
+            [str(bindir / "pg_config"), "--sharedir"], capture_output=True, text=True
+        ).stdout.strip()
         roots.insert(0, Path(sharedir))
     return any((root / "extension" / "postgis.control").exists() for root in roots)
 
@@ -85,8 +86,9 @@ def _reachable_by(user: str, path: Path) -> bool:
     """True if OS user `user` can enter `path` (and so every directory above it)."""
     if not _running_as_root():
         return os.access(path, os.X_OK)
-    result = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(path)],
-                            capture_output=True)
+    result = subprocess.run(
+        ["runuser", "-u", user, "--", "test", "-x", str(path)], capture_output=True
+    )
     return result.returncode == 0
 
 
@@ -158,8 +160,17 @@ class EmbeddedPostgres:
         self._prepare_dirs()
         log(f"Starting PostgreSQL (data in {self.data_dir}) ...")
         result = self._run_pg(
-            ["pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir), "-l",
-             str(self.log_file)],
+            [
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+            ],
             check=False,
         )
         if result.returncode != 0:
@@ -208,8 +219,18 @@ class EmbeddedPostgres:
             shutil.chown(self.data_dir, SUPERUSER, SUPERUSER)
         log(f"Creating a PostgreSQL cluster in {self.data_dir} (first start) ...")
         self._run_pg(
-            ["initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "-A", "trust",
-             "-E", "UTF8", "--locale=C.UTF-8"]
+            [
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
         )
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.write(_CONF.format(socket_dir=self.socket_dir, port=SOCKET_PORT))
@@ -233,9 +254,25 @@ class EmbeddedPostgres:
 
     def _psql(self, database: str, sql: str) -> str:
         psql = find_bindir() / "psql"
-        command = [str(psql if psql.exists() else "psql"), "-X", "-q", "-t", "-A",
-                   "-v", "ON_ERROR_STOP=1", "-h", str(self.socket_dir),
-                   "-p", str(SOCKET_PORT), "-U", SUPERUSER, "-d", database, "-c", sql]
+        command = [
+            str(psql if psql.exists() else "psql"),
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(self.socket_dir),
+            "-p",
+            str(SOCKET_PORT),
+            "-U",
+            SUPERUSER,
+            "-d",
+            database,
+            "-c",
+            sql,
+        ]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise EmbeddedPostgresError(f"psql failed on {sql!r}: {result.stderr.strip()}")

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.errors import GisError
@@ -61,40 +61,51 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the JSON error handlers on `app`."""
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> ORJSONResponse:
-        return ORJSONResponse(
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(
             error_body(exc.code, exc.message, exc.field, **exc.details),
             status_code=exc.status_code,
+            headers=headers,
         )
 
     @app.exception_handler(GisError)
-    async def _gis(_: Request, exc: GisError) -> ORJSONResponse:
-        return ORJSONResponse(error_body(exc.code, exc.message, exc.field),
-                              status_code=_GIS_STATUS.get(exc.kind, 400))
+    async def _gis(_: Request, exc: GisError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.field), status_code=_GIS_STATUS.get(exc.kind, 400)
+        )
 
     @app.exception_handler(InvalidCoordinates)
-    async def _coordinates(_: Request, exc: InvalidCoordinates) -> ORJSONResponse:
-        return ORJSONResponse(error_body("invalid_coordinates", str(exc), exc.field),
-                              status_code=422)
+    async def _coordinates(_: Request, exc: InvalidCoordinates) -> JSONResponse:
+        return JSONResponse(error_body("invalid_coordinates", str(exc), exc.field), status_code=422)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            {"field": _field_name(tuple(err.get("loc", ()))),
-             "message": str(err.get("msg", "")).removeprefix("Value error, "),
-             "type": err.get("type", "")}
+            {
+                "field": _field_name(tuple(err.get("loc", ()))),
+                "message": str(err.get("msg", "")).removeprefix("Value error, "),
+                "type": err.get("type", ""),
+            }
             for err in exc.errors()
         ]
         first = details[0] if details else {"field": "body", "message": "invalid request"}
         message = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
-        return ORJSONResponse(
+        return JSONResponse(
             error_body("validation_error", message, first["field"], details=details),
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> ORJSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized",
-                403: "forbidden"}.get(exc.status_code, "http_error")
-        return ORJSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                              headers=getattr(exc, "headers", None))
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            401: "unauthorized",
+            403: "forbidden",
+        }.get(exc.status_code, "http_error")
+        return JSONResponse(
+            error_body(code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

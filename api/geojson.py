@@ -24,19 +24,23 @@ def parse_bbox(value: str | None, field: str = "bbox") -> tuple[float, float, fl
     parts = value.split(",")
     example = "e.g. bbox=119.0,28.9,119.4,29.2"
     if len(parts) != 4:
-        raise InvalidInput(f"{field} must be minlon,minlat,maxlon,maxlat ({example}); "
-                           f"got {value!r}", field=field)
+        raise InvalidInput(
+            f"{field} must be minlon,minlat,maxlon,maxlat ({example}); got {value!r}", field=field
+        )
     try:
         x0, y0, x1, y1 = (float(p) for p in parts)
     except ValueError:
-        raise InvalidInput(f"{field} must be four numbers ({example}); got {value!r}",
-                           field=field) from None
+        raise InvalidInput(
+            f"{field} must be four numbers ({example}); got {value!r}", field=field
+        ) from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
         raise InvalidInput(f"{field} must be four finite numbers; got {value!r}", field=field)
     if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-        raise InvalidInput(f"{field} must have -180 <= minlon <= maxlon <= 180 and "
-                           f"-90 <= minlat <= maxlat <= 90 ({example}); got {value!r}",
-                           field=field)
+        raise InvalidInput(
+            f"{field} must have -180 <= minlon <= maxlon <= 180 and "
+            f"-90 <= minlat <= maxlat <= 90 ({example}); got {value!r}",
+            field=field,
+        )
     return x0, y0, x1, y1
 
 

@@ -3,32 +3,64 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from api.attachments.routes import router as attachments_router
 from api.boundaries.routes import router as boundaries_router
 from api.categories.routes import router as categories_router
 from api.deps import SessionDep
 from api.errors import install_error_handlers
+from api.events.action_routes import router as actions_router
 from api.events.routes import router as events_router
 from api.pages.routes import router as pages_router
 from api.routing.routes import router as routing_router
+from api.scheduler import SweepThread
+from api.settings import get_settings
+from api.units.routes import router as units_router
+from api.users.routes import router as users_router
 from map_ui.vendor import STATIC_DIR
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    interval = get_settings().sweep_interval_s
+    thread = SweepThread(interval) if interval > 0 else None
+    if thread:
+        thread.start()
+    yield
+    if thread:
+        thread.stop()
 
 
 def create_app() -> FastAPI:
     """Build the application."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app = FastAPI(
         title="Shuxin 舒心 — township command room API",
         version="0.1.0",
-        description="Boundaries, routing and events of a township command room (乡镇综合信息指挥室).",
+        description="Boundaries, routing, events and the closed loop of a township command "
+        "room (乡镇综合信息指挥室).",
+        lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (pages_router, boundaries_router, routing_router, categories_router,
-                   events_router):
+    for router in (
+        pages_router,
+        users_router,
+        boundaries_router,
+        routing_router,
+        categories_router,
+        units_router,
+        events_router,
+        actions_router,
+        attachments_router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

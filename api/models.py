@@ -1,9 +1,29 @@
 """Every table of Shuxin, imported once so that Alembic and the tests see the whole schema."""
 
+from api.attachments.models import Attachment
 from api.categories.models import Category, Platform
-from api.events.models import Event
+from api.events.models import Event, ExtensionRequest, Feedback, Rating, Task, TimelineEntry
+from api.supervision.models import Supervision
+from api.units.models import Unit
+from api.users.models import User
 from gis.models import Area, Base, BoundarySet
 
 metadata = Base.metadata
 
-__all__ = ["Area", "BoundarySet", "Category", "Event", "Platform", "metadata"]
+__all__ = [
+    "Area",
+    "Attachment",
+    "BoundarySet",
+    "Category",
+    "Event",
+    "ExtensionRequest",
+    "Feedback",
+    "Platform",
+    "Rating",
+    "Supervision",
+    "Task",
+    "TimelineEntry",
+    "Unit",
+    "User",
+    "metadata",
+]

@@ -42,12 +42,39 @@ class Settings(BaseSettings):
     tianditu_key: str | None = Field(default=None, description="天地图 key (tk).")
     tianditu_style: Literal["vec", "img"] = "vec"
 
-    description_max_chars: int = 4000
-    events_page_max: int = 1000
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs sign-in tokens; unset: a random key kept in $SHUXIN_HOME/secret_key.",
+    )
+    token_ttl_minutes: int = Field(default=600, ge=5, description="How long a sign-in lasts.")
+
+    working_hours: str = Field(
+        default="08:30-12:00,13:30-17:30",
+        description="Working periods of a working day (Asia/Shanghai).",
+    )
+    at_risk_ratio: float = Field(
+        default=0.8,
+        gt=0,
+        lt=1,
+        description="Share of the time limit after which a task is at risk.",
+    )
+    auto_assign: bool = Field(
+        default=False, description="Assign accepted events to the default unit at once."
+    )
+    sweep_interval_s: int = Field(
+        default=60, ge=0, description="In-app deadline sweep every N seconds; 0: off."
+    )
+    upload_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest photo accepted."
+    )
 
     @property
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()
+
+    @property
+    def media_dir(self) -> Path:
+        return self.resolved_home / "media"
 
 
 @lru_cache(maxsize=1)

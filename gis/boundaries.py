@@ -57,8 +57,9 @@ def find_set(session: Session, name: str) -> BoundarySet:
     if found is None:
         names = session.scalars(select(BoundarySet.name).order_by(BoundarySet.id)).all()
         known = ", ".join(names) if names else "none yet"
-        raise BoundarySetNotFound(f"there is no boundary set named {name!r} (sets: {known})",
-                                  field="set")
+        raise BoundarySetNotFound(
+            f"there is no boundary set named {name!r} (sets: {known})", field="set"
+        )
     return found
 
 
@@ -76,8 +77,15 @@ def list_sets(session: Session) -> list[SetSummary]:
     for set_id, level, count in rows:
         counts.setdefault(set_id, {})[level] = count
     return [
-        SetSummary(s.id, s.name, s.is_active, s.created_at, s.activated_at, s.description,
-                   {lvl.value: counts.get(s.id, {}).get(lvl.value, 0) for lvl in LEVEL_ORDER})
+        SetSummary(
+            s.id,
+            s.name,
+            s.is_active,
+            s.created_at,
+            s.activated_at,
+            s.description,
+            {lvl.value: counts.get(s.id, {}).get(lvl.value, 0) for lvl in LEVEL_ORDER},
+        )
         for s in session.scalars(select(BoundarySet).order_by(BoundarySet.id))
     ]
 
@@ -101,7 +109,8 @@ def activate_set(session: Session, name: str) -> tuple[BoundarySet | None, Bound
     session.execute(text("LOCK TABLE boundary_set IN SHARE ROW EXCLUSIVE MODE"))
     session.execute(update(BoundarySet).where(BoundarySet.is_active).values(is_active=False))
     session.execute(
-        update(BoundarySet).where(BoundarySet.id == target.id)
+        update(BoundarySet)
+        .where(BoundarySet.id == target.id)
         .values(is_active=True, activated_at=func.now())
     )
     session.flush()
@@ -138,46 +147,65 @@ def import_boundaries(
     parents = None
     if boundary_set is not None:
         if boundary_set.is_active:
-            set_findings.append(_set_error(
-                "set_active",
-                f"boundary set {set_name!r} is active and cannot change; import into a new "
-                "set (--set NEW_NAME), then activate it",
-            ))
-        present = session.scalar(select(func.count()).where(
-            Area.set_id == boundary_set.id, Area.level == level))
+            set_findings.append(
+                _set_error(
+                    "set_active",
+                    f"boundary set {set_name!r} is active and cannot change; import into a new "
+                    "set (--set NEW_NAME), then activate it",
+                )
+            )
+        present = session.scalar(
+            select(func.count()).where(Area.set_id == boundary_set.id, Area.level == level)
+        )
         if present:
-            set_findings.append(_set_error(
-                "level_present",
-                f"boundary set {set_name!r} already has {present} {level.value} areas; "
-                "import this file into a new set",
-            ))
+            set_findings.append(
+                _set_error(
+                    "level_present",
+                    f"boundary set {set_name!r} already has {present} {level.value} areas; "
+                    "import this file into a new set",
+                )
+            )
         if level.parent is not None:
             parents = areas_frame(session, set_id=boundary_set.id, level=level.parent)
 
     prepared = prepare_import(
-        path, level=level, code_field=code_field, name_field=name_field,
-        parent_field=parent_field, crs=crs, parents=parents,
-        parent_tolerance_m=parent_tolerance_m, progress=progress,
+        path,
+        level=level,
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        crs=crs,
+        parents=parents,
+        parent_tolerance_m=parent_tolerance_m,
+        progress=progress,
     )
     report = prepared.report
     if boundary_set is not None and len(prepared.areas):
-        taken = set(session.scalars(select(Area.code).where(
-            Area.set_id == boundary_set.id, Area.code.in_(list(prepared.areas["code"])))))
+        taken = set(
+            session.scalars(
+                select(Area.code).where(
+                    Area.set_id == boundary_set.id, Area.code.in_(list(prepared.areas["code"]))
+                )
+            )
+        )
         if taken:
             sample = ", ".join(sorted(taken)[:10])
-            set_findings.append(_set_error(
-                "code_taken",
-                f"{len(taken)} codes are already used by other areas of set {set_name!r} "
-                f"(e.g. {sample}); codes are unique within a set",
-            ))
+            set_findings.append(
+                _set_error(
+                    "code_taken",
+                    f"{len(taken)} codes are already used by other areas of set {set_name!r} "
+                    f"(e.g. {sample}); codes are unique within a set",
+                )
+            )
     report.findings[:0] = set_findings
 
     if not commit or not report.ok:
         return ImportOutcome(report, set_name, 0, False)
 
     if boundary_set is None:
-        boundary_set = BoundarySet(name=set_name, is_active=False,
-                                   description=f"imported from {Path(path).name}")
+        boundary_set = BoundarySet(
+            name=set_name, is_active=False, description=f"imported from {Path(path).name}"
+        )
         session.add(boundary_set)
         session.flush()
     written = _write_areas(session, boundary_set.id, level, prepared.areas, str(path), progress)
@@ -185,12 +213,25 @@ def import_boundaries(
 
 
 def _set_error(code: str, message: str) -> Finding:
-    return Finding(severity=Severity.error, code=code, message=message, feature=None,
-                   lon=None, lat=None, area_m2=None)
+    return Finding(
+        severity=Severity.error,
+        code=code,
+        message=message,
+        feature=None,
+        lon=None,
+        lat=None,
+        area_m2=None,
+    )
 
 
-def _write_areas(session: Session, set_id: int, level: AreaLevel, areas: gpd.GeoDataFrame,
-                 source_file: str, progress: Progress | None) -> int:
+def _write_areas(
+    session: Session,
+    set_id: int,
+    level: AreaLevel,
+    areas: gpd.GeoDataFrame,
+    source_file: str,
+    progress: Progress | None,
+) -> int:
     statement = text(
         "INSERT INTO area (set_id, level, code, name, parent_code, geom, area_m2, source_file) "
         "VALUES (:set_id, :level, :code, :name, :parent_code, "
@@ -199,14 +240,22 @@ def _write_areas(session: Session, set_id: int, level: AreaLevel, areas: gpd.Geo
     )
     wkb = shapely.to_wkb(np.asarray(areas.geometry.values), output_dimension=2)
     rows = [
-        {"set_id": set_id, "level": level.value, "code": code, "name": name,
-         "parent_code": parent, "wkb": blob, "source_file": Path(source_file).name}
-        for code, name, parent, blob in zip(areas["code"], areas["name"],
-                                            areas["parent_code"], wkb, strict=True)
+        {
+            "set_id": set_id,
+            "level": level.value,
+            "code": code,
+            "name": name,
+            "parent_code": parent,
+            "wkb": blob,
+            "source_file": Path(source_file).name,
+        }
+        for code, name, parent, blob in zip(
+            areas["code"], areas["name"], areas["parent_code"], wkb, strict=True
+        )
     ]
     chunk = 500
     for start in range(0, len(rows), chunk):
-        session.execute(statement, rows[start:start + chunk])
+        session.execute(statement, rows[start : start + chunk])
         if progress:
             progress("writing", min(start + chunk, len(rows)), len(rows))
     session.flush()
@@ -217,11 +266,15 @@ def areas_frame(session: Session, *, set_id: int, level: AreaLevel) -> gpd.GeoDa
     """The areas of one level of a set as a GeoDataFrame (code, name, parent_code, geometry)."""
     rows = session.execute(
         select(Area.code, Area.name, Area.parent_code, func.ST_AsBinary(Area.geom))
-        .where(Area.set_id == set_id, Area.level == level).order_by(Area.code)
+        .where(Area.set_id == set_id, Area.level == level)
+        .order_by(Area.code)
     ).all()
     return gpd.GeoDataFrame(
-        {"code": [r[0] for r in rows], "name": [r[1] for r in rows],
-         "parent_code": [r[2] for r in rows]},
+        {
+            "code": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "parent_code": [r[2] for r in rows],
+        },
         geometry=shapely.from_wkb([bytes(r[3]) for r in rows]) if rows else [],
         crs=STORAGE_SRID,
     )
@@ -232,8 +285,9 @@ def build_router(session: Session, *, tolerance_m: float) -> GridRouter | None:
     current = active_set(session)
     if current is None:
         return None
-    rows = session.execute(text(
-        """
+    rows = session.execute(
+        text(
+            """
         SELECT g.code, g.name, v.code, v.name, COALESCE(t.code, tv.code),
                COALESCE(t.name, tv.name), ST_AsBinary(g.geom)
         FROM area g
@@ -245,12 +299,28 @@ def build_router(session: Session, *, tolerance_m: float) -> GridRouter | None:
                           AND tv.level = 'township'
         WHERE g.set_id = :set_id AND g.level = 'grid'
         """
-    ), {"set_id": current.id}).all()
-    grids = [GridRecord(code=row[0], name=row[1], village_code=row[2], village_name=row[3],
-                        township_code=row[4], township_name=row[5]) for row in rows]
+        ),
+        {"set_id": current.id},
+    ).all()
+    grids = [
+        GridRecord(
+            code=row[0],
+            name=row[1],
+            village_code=row[2],
+            village_name=row[3],
+            township_code=row[4],
+            township_name=row[5],
+        )
+        for row in rows
+    ]
     geometries = shapely.from_wkb([bytes(row[6]) for row in rows])
-    return GridRouter(grids=grids, geometries=geometries, tolerance_m=tolerance_m,
-                      set_id=current.id, set_name=current.name)
+    return GridRouter(
+        grids=grids,
+        geometries=geometries,
+        tolerance_m=tolerance_m,
+        set_id=current.id,
+        set_name=current.name,
+    )
 
 
 def active_set_token(session: Session) -> tuple[int, datetime] | None:
@@ -265,12 +335,12 @@ def get_area(session: Session, *, code: str, set_name: str | None = None) -> dic
     """One area of the active set (or of `set_name`) as a GeoJSON Feature."""
     boundary_set = find_set(session, set_name) if set_name else active_set(session)
     if boundary_set is None:
-        raise AreaNotFound(f"no boundary set is active, so there is no area {code!r}",
-                           field="code")
+        raise AreaNotFound(f"no boundary set is active, so there is no area {code!r}", field="code")
     features = query_areas(session, set_id=boundary_set.id, code=code)
     if not features:
-        raise AreaNotFound(f"there is no area with code {code!r} in set {boundary_set.name!r}",
-                           field="code")
+        raise AreaNotFound(
+            f"there is no area with code {code!r} in set {boundary_set.name!r}", field="code"
+        )
     return features[0]
 
 
@@ -317,12 +387,19 @@ def query_areas(
         {
             "type": "Feature",
             "id": code,
-            "properties": {"code": code, "name": name, "level": lvl, "parent_code": parent_code,
-                           "area_km2": round(area_m2 / 1e6, 4), "set": set_name},
+            "properties": {
+                "code": code,
+                "name": name,
+                "level": lvl,
+                "parent_code": parent_code,
+                "area_km2": round(area_m2 / 1e6, 4),
+                "set": set_name,
+            },
             "geometry": json.loads(geojson),
         }
-        for code, name, lvl, parent_code, area_m2, set_name, geojson
-        in session.execute(text(sql), params)
+        for code, name, lvl, parent_code, area_m2, set_name, geojson in session.execute(
+            text(sql), params
+        )
     ]
 
 
@@ -332,6 +409,9 @@ def set_by_id_or_active(session: Session, set_name: str | None) -> BoundarySet:
         return find_set(session, set_name)
     current = active_set(session)
     if current is None:
-        raise BoundarySetNotFound("no boundary set is active; import one and activate it "
-                                  "(shuxin boundaries activate NAME)", field="set")
+        raise BoundarySetNotFound(
+            "no boundary set is active; import one and activate it "
+            "(shuxin boundaries activate NAME)",
+            field="set",
+        )
     return current

@@ -32,8 +32,10 @@ def route_frame(
     """
     for column in (lon_column, lat_column):
         if column not in frame.columns:
-            raise KeyError(f"column {column!r} is not in the file; columns: "
-                           f"{', '.join(map(str, frame.columns))}")
+            raise KeyError(
+                f"column {column!r} is not in the file; columns: "
+                f"{', '.join(map(str, frame.columns))}"
+            )
     crs_key = parse_crs(crs)
     lon_in = pd.to_numeric(frame[lon_column], errors="coerce").to_numpy(dtype="float64")
     lat_in = pd.to_numeric(frame[lat_column], errors="coerce").to_numpy(dtype="float64")

@@ -47,8 +47,9 @@ class BoundarySet(Base):
 
     __table_args__ = (
         # At most one active set; activation swaps the flag inside one transaction.
-        Index("boundary_set_one_active", "is_active", unique=True,
-              postgresql_where=text("is_active")),
+        Index(
+            "boundary_set_one_active", "is_active", unique=True, postgresql_where=text("is_active")
+        ),
     )
 
 
@@ -63,8 +64,9 @@ class Area(Base):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     parent_code: Mapped[str | None] = mapped_column(String(32))
-    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False),
-                         nullable=False)
+    geom = mapped_column(
+        Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False), nullable=False
+    )
     area_m2: Mapped[float] = mapped_column(Double)
     source_file: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict | None] = mapped_column(JSONB)

@@ -127,8 +127,11 @@ class GridRouter:
         # Sort by code so that "lowest code wins" is "lowest tree index wins".
         order = sorted(range(len(grids)), key=lambda i: code_sort_key(grids[i].code))
         self.grids: tuple[GridRecord, ...] = tuple(grids[i] for i in order)
-        self.geometries = np.asarray(geometries, dtype=object)[order] if len(order) else (
-            np.empty(0, dtype=object))
+        self.geometries = (
+            np.asarray(geometries, dtype=object)[order]
+            if len(order)
+            else (np.empty(0, dtype=object))
+        )
         self.codes = np.array([g.code for g in self.grids], dtype=object)
         self.tolerance_m = float(tolerance_m)
         self.set_id = set_id
@@ -163,7 +166,11 @@ class GridRouter:
         check_lon_lat(x, y)
         batch = self.route_many(np.array([x]), np.array([y]))
         result = self._result(batch, 0, x, y)
-        if result.method is RoutingMethod.unrouted and len(self) and not crs_key.startswith("EPSG:"):
+        if (
+            result.method is RoutingMethod.unrouted
+            and len(self)
+            and not crs_key.startswith("EPSG:")
+        ):
             swapped = self.route_many(np.array([y]), np.array([x]))
             if swapped.method[0] in (_INSIDE, _BORDER, _NEAREST):
                 raise InvalidCoordinates(
@@ -212,8 +219,7 @@ class GridRouter:
         distance = np.full(n, np.nan)
         counts = np.zeros(n, dtype="int32")
 
-        valid = (np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180)
-                 & (np.abs(lat) <= 90))
+        valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
         method[~valid] = _INVALID
         if not len(self) or not valid.any():
             return RouteBatch(grid_index, method, distance, counts)
@@ -266,8 +272,8 @@ class GridRouter:
             epsg = (32600 if centre.y >= 0 else 32700) + zone
             transformer = pyproj.Transformer.from_crs(4326, epsg, always_xy=True)
             projected = shapely.transform(
-                self.geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0],
-                                                                                  xy[:, 1]))
+                self.geometries,
+                lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
             )
             shapely.prepare(projected)
             self._metric = (transformer, STRtree(projected), projected)

@@ -1,4 +1,4 @@
-"""Basemaps a township may use: none (intranet without tiles), OSM, 天地图, or its own XYZ server."""
+"""Basemaps a township may use: none (intranet without tiles), OSM, 天地图, or an XYZ server."""
 
 from __future__ import annotations
 
@@ -37,8 +37,13 @@ class BasemapConfig:
         return [first] + [k for k in keys if k != first]
 
 
-LABELS = {"none": "无底图", "osm": "OpenStreetMap", "tianditu-vec": "天地图 矢量",
-          "tianditu-img": "天地图 影像", "custom": "内网底图"}
+LABELS = {
+    "none": "无底图",
+    "osm": "OpenStreetMap",
+    "tianditu-vec": "天地图 矢量",
+    "tianditu-img": "天地图 影像",
+    "custom": "内网底图",
+}
 
 
 def add_basemaps(m: folium.Map, config: BasemapConfig) -> None:
@@ -49,18 +54,23 @@ def add_basemaps(m: folium.Map, config: BasemapConfig) -> None:
             group = folium.FeatureGroup(name=LABELS[key], overlay=False, control=True, show=show)
             group.add_to(m)
         elif key == "osm":
-            folium.TileLayer(OSM_URL, attr=OSM_ATTR, name=LABELS[key], max_zoom=19,
-                             show=show).add_to(m)
+            folium.TileLayer(
+                OSM_URL, attr=OSM_ATTR, name=LABELS[key], max_zoom=19, show=show
+            ).add_to(m)
         elif key.startswith("tianditu"):
             base, labels = ("vec", "cva") if key.endswith("vec") else ("img", "cia")
             group = folium.FeatureGroup(name=LABELS[key], overlay=False, show=show)
             for layer in (base, labels):
                 folium.TileLayer(
                     TIANDITU_URL.format(s="{s}", layer=layer, key=config.tianditu_key),
-                    attr=TIANDITU_ATTR, subdomains="01234567", max_zoom=18, overlay=True,
+                    attr=TIANDITU_ATTR,
+                    subdomains="01234567",
+                    max_zoom=18,
+                    overlay=True,
                     control=False,
                 ).add_to(group)
             group.add_to(m)
         else:
-            folium.TileLayer(config.default, attr="内网底图", name=LABELS["custom"],
-                             show=show).add_to(m)
+            folium.TileLayer(
+                config.default, attr="内网底图", name=LABELS["custom"], show=show
+            ).add_to(m)

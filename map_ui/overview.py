@@ -19,8 +19,11 @@ from map_ui.vendor import localize
 
 LONGYOU_CENTRE = (29.03, 119.17)
 
-LEVEL_LAYERS = (("township", "乡镇/街道", True), ("village", "村/社区", True),
-                ("grid", "网格", False))
+LEVEL_LAYERS = (
+    ("township", "乡镇/街道", True),
+    ("village", "村/社区", True),
+    ("grid", "网格", False),
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,9 @@ class OverviewConfig:
 
 def build_overview_map(config: OverviewConfig) -> folium.Map:
     """A folium map with switchable basemaps, boundary layers and live events."""
-    m = folium.Map(location=LONGYOU_CENTRE, zoom_start=11, tiles=None, control_scale=True,
-                   prefer_canvas=True)
+    m = folium.Map(
+        location=LONGYOU_CENTRE, zoom_start=11, tiles=None, control_scale=True, prefer_canvas=True
+    )
     add_basemaps(m, config.basemap)
     if config.bounds:
         x0, y0, x1, y1 = config.bounds
@@ -75,16 +79,18 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
 
     root = m.get_root()
     root.header.add_child(Element('<meta charset="utf-8">'), name="charset", index=0)
-    root.header.add_child(CssLink(f"{config.static_prefix}/css/shuxin-map.css"),
-                          name="shuxin_css")
-    root.header.add_child(JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"),
-                          name="shuxin_js")
+    root.header.add_child(CssLink(f"{config.static_prefix}/css/shuxin-map.css"), name="shuxin_css")
+    root.header.add_child(
+        JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"), name="shuxin_js"
+    )
     root.header.add_child(Element(f"<title>{_escape(config.title)}</title>"), name="title")
     set_label = f"边界：{_escape(config.boundary_set)}" if config.boundary_set else "未启用边界"
-    root.html.add_child(Element(
-        f'<div class="sx-titlebar" id="sx-title">{_escape(config.title)}'
-        f"<small>{_escape(config.subtitle)} · {set_label}</small></div>"
-    ))
+    root.html.add_child(
+        Element(
+            f'<div class="sx-titlebar" id="sx-title">{_escape(config.title)}'
+            f"<small>{_escape(config.subtitle)} · {set_label}</small></div>"
+        )
+    )
     # The legend is filled by shuxin-map.js from the same colour table the markers use.
     root.html.add_child(Element('<div class="sx-legend" id="sx-legend"><h4>事件状态</h4></div>'))
     localize(root, config.static_prefix)
@@ -92,8 +98,9 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
 
 
 def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def render_overview(config: OverviewConfig) -> str:

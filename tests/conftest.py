@@ -39,13 +39,17 @@ def _prepare_database() -> str:
             url = cluster.url(TEST_DB)
         wait_until_ready(url, timeout_s=30)
     except EmbeddedPostgresError as exc:
-        pytest.exit(f"The test database is not reachable, so the suite cannot run: {exc}",
-                    returncode=3)
+        pytest.exit(
+            f"The test database is not reachable, so the suite cannot run: {exc}", returncode=3
+        )
     return url
 
 
 DATABASE_URL = _prepare_database()
 os.environ["SHUXIN_DATABASE_URL"] = DATABASE_URL
+os.environ["SHUXIN_SWEEP_INTERVAL_S"] = "0"  # tests run the sweep themselves, at chosen times
+os.environ.setdefault("SHUXIN_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
+TEST_PASSWORD = "test-password-1"
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +78,7 @@ def session(engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test."""
     connection = engine.connect()
     outer = connection.begin()
-    db = Session(bind=connection, join_transaction_mode="create_savepoint",
-                 expire_on_commit=False)
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
         yield db
     finally:
@@ -84,9 +87,39 @@ def session(engine) -> Iterator[Session]:
         connection.close()
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    from api.users.security import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
 @pytest.fixture
-def client(session):
-    """The app over HTTP (in-process), on the test's own transaction."""
+def make_user(session, password_hash):
+    """make_user(login, role, unit_code=None) -> the user, in the test's transaction."""
+    from sqlalchemy import select
+
+    from api.units.models import Unit
+    from api.users.models import User
+
+    def _make(login: str, role: str, unit_code: str | None = None):
+        unit_id = None
+        if unit_code is not None:
+            unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
+            assert unit_id is not None, f"no unit {unit_code}"
+        user = User(
+            login=login, display_name=login, role=role, unit_id=unit_id, password_hash=password_hash
+        )
+        session.add(user)
+        session.flush()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def app_client(session):
+    """The app over HTTP (in-process, not signed in), on the test's own transaction."""
     from fastapi.testclient import TestClient
 
     from api.deps import get_session
@@ -103,7 +136,23 @@ def client(session):
         yield test_client
 
 
+def sign_in(client, login: str, password: str = TEST_PASSWORD) -> dict[str, str]:
+    """Sign in through the real token endpoint; the Authorization header to send."""
+    answer = client.post("/api/v1/auth/token", data={"username": login, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+@pytest.fixture
+def client(app_client, make_user):
+    """The app, signed in as an administrator (who may see and do everything)."""
+    make_user("test-admin", "admin")
+    app_client.headers.update(sign_in(app_client, "test-admin"))
+    return app_client
+
+
 # --- small hand-made boundaries -----------------------------------------------------------------
+
 
 def square(x0: float, y0: float, size: float) -> shapely.MultiPolygon:
     return shapely.MultiPolygon([shapely.box(x0, y0, x0 + size, y0 + size)])
@@ -135,15 +184,24 @@ def grid_set(session):
     from geoalchemy2.shape import from_shape
 
     for code, (level, name, parent, geom) in shapes.items():
-        session.add(Area(set_id=boundary_set.id, level=level, code=code, name=name,
-                         parent_code=parent, geom=from_shape(geom, srid=4326),
-                         area_m2=0.0))
+        session.add(
+            Area(
+                set_id=boundary_set.id,
+                level=level,
+                code=code,
+                name=name,
+                parent_code=parent,
+                geom=from_shape(geom, srid=4326),
+                area_m2=0.0,
+            )
+        )
     session.flush()
     activate_set(session, "test-squares")
     return boundary_set
 
 
 # --- a live server on committed data (for concurrency and the browser) ------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -153,13 +211,26 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def demo_loaded(engine, database_url):
-    """The Longyou demo committed into the test database (boundaries and 500 events)."""
+    """The Longyou demo committed into the test database (boundaries, units, users and 500
+    events taken through the closed loop). Demo users sign in with the demo password."""
     from api.demo.service import load_demo
 
     with Session(engine) as session:
         load_demo(session=session, events=500)
         session.commit()
     return True
+
+
+@pytest.fixture(scope="session")
+def live_admin_headers(live_server) -> dict[str, str]:
+    """Signed in as the demo's admin on the live server."""
+    from api.demo.people import DEMO_PASSWORD
+
+    answer = httpx.post(
+        f"{live_server}/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}
+    )
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 @pytest.fixture(scope="session")
@@ -171,7 +242,10 @@ def live_server(demo_loaded, database_url, tmp_path_factory) -> Iterator[str]:
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port)],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -26,11 +26,17 @@ def _imports(package: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize(("package", "forbidden"), [
-    ("gis", {"api", "map_ui", "fastapi", "starlette", "folium", "branca", "uvicorn"}),
-    ("map_ui", {"api", "sqlalchemy", "geoalchemy2", "psycopg2", "fastapi"}),
-])
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("gis", {"api", "map_ui", "fastapi", "starlette", "folium", "branca", "uvicorn"}),
+        ("map_ui", {"api", "sqlalchemy", "geoalchemy2", "psycopg2", "fastapi"}),
+    ],
+)
 def test_imports_go_one_way(package, forbidden):
-    offenders = {path: sorted(names & forbidden)
-                 for path, names in _imports(package).items() if names & forbidden}
+    offenders = {
+        path: sorted(names & forbidden)
+        for path, names in _imports(package).items()
+        if names & forbidden
+    }
     assert offenders == {}

@@ -28,8 +28,9 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(100))
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("category.code"))
     platform_code: Mapped[str | None] = mapped_column(ForeignKey("platform.code"))
-    urgencies: Mapped[list[str]] = mapped_column(ARRAY(String(16)),
-                                                 server_default=text("'{normal}'"))
+    urgencies: Mapped[list[str]] = mapped_column(
+        ARRAY(String(16)), server_default=text("'{normal}'")
+    )
     # Time limits as "<number><unit>": wh = working hours, wd = working days, h = natural hours.
     acknowledge_limit: Mapped[str | None] = mapped_column(String(16))
     handle_limit: Mapped[str | None] = mapped_column(String(16))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from api.categories.schemas import CategoryOut
 from api.categories.service import list_categories
-from api.deps import SessionDep
+from api.deps import SessionDep, current_actor
 
-router = APIRouter(prefix="/api/v1", tags=["categories"])
+router = APIRouter(prefix="/api/v1", tags=["categories"], dependencies=[Depends(current_actor)])
 
 
 @router.get("/categories", response_model=list[CategoryOut])

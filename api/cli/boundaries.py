@@ -27,15 +27,20 @@ def import_(
     code_field: str = typer.Option("code", help="Attribute holding each area's code"),
     name_field: str = typer.Option("name", help="Attribute holding each area's name"),
     parent_field: str | None = typer.Option(
-        None, help="Attribute holding the parent's code; without it, parents are found by "
-                   "containment"),
+        None,
+        help="Attribute holding the parent's code; without it, parents are found by containment",
+    ),
     crs: str | None = typer.Option(
-        None, help="The file's CRS, overriding what it declares: EPSG:NNNN, wgs84, cgcs2000, "
-                   "gcj02 or bd09"),
+        None,
+        help="The file's CRS, overriding what it declares: EPSG:NNNN, wgs84, cgcs2000, "
+        "gcj02 or bd09",
+    ),
     set_name: str | None = typer.Option(
-        None, "--set", help="Boundary set to import into (created inactive if new)"),
-    commit: bool = typer.Option(False, "--commit",
-                                help="Write the areas; without it, only report (dry run)"),
+        None, "--set", help="Boundary set to import into (created inactive if new)"
+    ),
+    commit: bool = typer.Option(
+        False, "--commit", help="Write the areas; without it, only report (dry run)"
+    ),
 ) -> None:
     """Validate a boundary file and, with --commit, store it in an inactive set."""
     try:
@@ -46,28 +51,41 @@ def import_(
     name = set_name or boundaries.default_set_name(path, datetime.now(ZoneInfo("Asia/Shanghai")))
     with progress_bar(path.name) as progress, session_scope(url) as session:
         outcome = boundaries.import_boundaries(
-            session, path=path, level=area_level, set_name=name, code_field=code_field,
-            name_field=name_field, parent_field=parent_field, crs=crs, commit=commit,
+            session,
+            path=path,
+            level=area_level,
+            set_name=name,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+            crs=crs,
+            commit=commit,
             progress=progress,
         )
         if not outcome.committed:
             session.rollback()
     report = outcome.report
     for line in report.render().splitlines():
-        style = next((s for key, s in _STYLE.items() if line.lstrip().lower().startswith(key)),
-                     None)
+        style = next(
+            (s for key, s in _STYLE.items() if line.lstrip().lower().startswith(key)), None
+        )
         console.print(line, style=style, soft_wrap=True, markup=False)
     if not report.ok:
-        err_console.print(f"[bold red]Import refused:[/] {len(report.errors)} error(s); "
-                          "the database was not changed.")
+        err_console.print(
+            f"[bold red]Import refused:[/] {len(report.errors)} error(s); "
+            "the database was not changed."
+        )
         raise typer.Exit(1)
     if outcome.committed:
-        console.print(f"[green]Imported {outcome.written} {area_level.value} areas into set "
-                      f"{outcome.set_name!r}[/] (inactive until `shuxin boundaries activate "
-                      f"{outcome.set_name}`).")
+        console.print(
+            f"[green]Imported {outcome.written} {area_level.value} areas into set "
+            f"{outcome.set_name!r}[/] (inactive until `shuxin boundaries activate "
+            f"{outcome.set_name}`)."
+        )
     else:
-        console.print(f"Dry run: nothing was written. Add --commit to import into set "
-                      f"{outcome.set_name!r}.")
+        console.print(
+            f"Dry run: nothing was written. Add --commit to import into set {outcome.set_name!r}."
+        )
 
 
 @app.command("sets")
@@ -82,9 +100,13 @@ def sets() -> None:
     levels = [lv for lv in summaries[0].counts if any(s.counts[lv] for s in summaries)]
     table = Table("", "set", *levels, "created", "activated")
     for s in summaries:
-        table.add_row("*" if s.is_active else "", s.name, *(str(s.counts[lv]) for lv in levels),
-                      f"{s.created_at:%Y-%m-%d %H:%M}",
-                      f"{s.activated_at:%Y-%m-%d %H:%M}" if s.activated_at else "")
+        table.add_row(
+            "*" if s.is_active else "",
+            s.name,
+            *(str(s.counts[lv]) for lv in levels),
+            f"{s.created_at:%Y-%m-%d %H:%M}",
+            f"{s.activated_at:%Y-%m-%d %H:%M}" if s.activated_at else "",
+        )
     console.print(table)
     console.print("* active: routes new events")
 

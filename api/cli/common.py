@@ -14,11 +14,11 @@ from api.embedded_pg import EmbeddedPostgresError
 from api.migrate import pending, upgrade
 from api.settings import get_settings
 
+
 def _console(stderr: bool = False) -> Console:
     probe = Console(stderr=stderr)
     # Logs and pipes get wide lines instead of rich's 80-column default.
-    return Console(stderr=stderr, highlight=False,
-                   width=None if probe.is_terminal else 160)
+    return Console(stderr=stderr, highlight=False, width=None if probe.is_terminal else 160)
 
 
 console = _console()
@@ -52,8 +52,14 @@ def ready_database(*, migrate: bool = False) -> str:
 @contextmanager
 def progress_bar(description: str) -> Iterator:
     """A progress bar; yields a callback (stage, done, total) for long work."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
         tasks: dict[str, int] = {}
 
         def update(stage: str, done: int, total: int) -> None:

@@ -21,7 +21,7 @@ def _external() -> bool:
 def start() -> None:
     """Start the embedded PostGIS cluster (created on first start)."""
     if _external():
-        console.print(f"Using the external database SHUXIN_DATABASE_URL; nothing to start.")
+        console.print("Using the external database SHUXIN_DATABASE_URL; nothing to start.")
         return
     try:
         cluster = embedded_cluster()
@@ -52,8 +52,10 @@ def status() -> None:
     if not state.initialised:
         console.print(f"not created yet (it will live in {state.data_dir}); run `shuxin db start`")
         raise typer.Exit(3)
-    console.print(f"{'running' if state.running else 'stopped'}: data {state.data_dir}, "
-                  f"socket {state.socket_dir}, log {state.log_file}")
+    console.print(
+        f"{'running' if state.running else 'stopped'}: data {state.data_dir}, "
+        f"socket {state.socket_dir}, log {state.log_file}"
+    )
     if not state.running:
         raise typer.Exit(3)
 
@@ -75,5 +77,7 @@ def migrate() -> None:
         loaded = ensure_default_catalog(session=session)
     console.print("The schema is up to date.")
     if loaded:
-        console.print(f"Loaded the default catalog: {loaded.platforms} platforms, "
-                      f"{loaded.categories} categories.")
+        console.print(
+            f"Loaded the default catalog: {loaded.platforms} platforms, "
+            f"{loaded.categories} categories."
+        )

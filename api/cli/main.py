@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import boundaries, db, demo, routing
+from api.cli import admin, boundaries, db, demo, routing
 
 app = typer.Typer(
     name="shuxin",
@@ -14,6 +14,11 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(boundaries.app, name="boundaries")
+app.add_typer(admin.users, name="users")
+app.add_typer(admin.units, name="units")
+app.add_typer(admin.categories, name="categories")
+app.command("deadline")(admin.deadline)
+app.command("sweep")(admin.sweep)
 # Negative coordinates (west, south) must not be taken for options.
 _NUMBERS = {"ignore_unknown_options": True}
 app.command("route", context_settings=_NUMBERS)(routing.route)

@@ -21,8 +21,9 @@ def _router() -> GridRouter:
     with session_scope(url) as session:
         router = current_router(session)
     if router is None:
-        raise fail("no boundary set is active: import boundaries and run "
-                   "`shuxin boundaries activate NAME`")
+        raise fail(
+            "no boundary set is active: import boundaries and run `shuxin boundaries activate NAME`"
+        )
     return router
 
 
@@ -66,15 +67,19 @@ def route_file(
     router = _router()
     try:
         with progress_bar(in_path.name) as progress:
-            routed = route_frame(frame, router=router, lon_column=lon, lat_column=lat, crs=crs,
-                                 progress=progress)
+            routed = route_frame(
+                frame, router=router, lon_column=lon, lat_column=lat, crs=crs, progress=progress
+            )
     except (KeyError, ValueError) as exc:
         raise fail(str(exc).strip('"')) from None
     routed.to_csv(out_path, index=False)
     counts = Counter(routed["routing_method"])
     summary = ", ".join(f"{k} {v}" for k, v in counts.most_common())
-    console.print(f"Routed {len(routed)} rows with set {router.set_name!r} into {out_path}: "
-                  f"{summary}.")
+    console.print(
+        f"Routed {len(routed)} rows with set {router.set_name!r} into {out_path}: {summary}."
+    )
     if counts.get("invalid"):
-        console.print(f"[yellow]{counts['invalid']} rows have invalid coordinates "
-                      "(missing, out of range or swapped): routing_method=invalid.[/]")
+        console.print(
+            f"[yellow]{counts['invalid']} rows have invalid coordinates "
+            "(missing, out of range or swapped): routing_method=invalid.[/]"
+        )

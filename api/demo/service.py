@@ -18,12 +18,16 @@ from sqlalchemy.orm import Session
 
 from api.categories.models import Category
 from api.categories.service import ensure_default_catalog
+from api.demo.lifecycle import simulate, supervise_some
+from api.demo.people import DemoLogin, actors_by_unit, admin_actor, ensure_units, ensure_users
 from api.events.models import Event
 from api.events.service import bulk_insert_events
 from api.routing.service import current_router
+from api.supervision.service import sweep
 from gis import boundaries
 from gis.levels import AreaLevel
 from gis.models import BoundarySet
+
 
 def _demo_dir() -> Path:
     """data/boundaries of the checkout (or of the working directory, in an installed copy)."""
@@ -73,8 +77,23 @@ TITLES: dict[str, tuple[str, ...]] = {
     "1702": ("{place}山塘水位上涨",),
     "1801": ("{place}山体有小面积滑坡",),
 }
-PLACES = ("村口", "文化礼堂旁", "菜市场门口", "小学东侧", "桥头", "主干道旁", "卫生院附近",
-          "祠堂前", "停车场", "村委会对面", "溪边", "老街", "农贸市场", "公交站旁", "广场")
+PLACES = (
+    "村口",
+    "文化礼堂旁",
+    "菜市场门口",
+    "小学东侧",
+    "桥头",
+    "主干道旁",
+    "卫生院附近",
+    "祠堂前",
+    "停车场",
+    "村委会对面",
+    "溪边",
+    "老街",
+    "农贸市场",
+    "公交站旁",
+    "广场",
+)
 SOURCES = ("grid_worker", "citizen", "hotline", "department", "sensor", "county")
 SOURCE_WEIGHTS = (0.58, 0.18, 0.14, 0.05, 0.03, 0.02)
 
@@ -85,6 +104,9 @@ class DemoResult:
     boundaries_loaded: bool
     events_added: int
     events_total: int
+    units_created: int
+    logins: list[DemoLogin]
+    states: dict[str, int]
 
 
 def load_demo_boundaries(*, session: Session, progress: Progress | None = None) -> bool:
@@ -96,19 +118,25 @@ def load_demo_boundaries(*, session: Session, progress: Progress | None = None) 
         return False
     for file_name, level in DEMO_FILES:
         outcome = boundaries.import_boundaries(
-            session, path=DEMO_DIR / file_name, level=level, set_name=DEMO_SET,
+            session,
+            path=DEMO_DIR / file_name,
+            level=level,
+            set_name=DEMO_SET,
             parent_field="parent_code" if level is not AreaLevel.township else None,
-            commit=True, progress=progress,
+            commit=True,
+            progress=progress,
         )
         if not outcome.committed:
-            raise RuntimeError(f"the demo file {file_name} did not import:\n"
-                               f"{outcome.report.render()}")
+            raise RuntimeError(
+                f"the demo file {file_name} did not import:\n{outcome.report.render()}"
+            )
     boundaries.activate_set(session, DEMO_SET)
     return True
 
 
-def _random_points_in(geometries: np.ndarray, picks: np.ndarray,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _random_points_in(
+    geometries: np.ndarray, picks: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """One random point inside geometries[picks[i]] for each i (rejection sampling)."""
     bounds = shapely.bounds(geometries)
     lon = np.empty(len(picks))
@@ -124,16 +152,14 @@ def _random_points_in(geometries: np.ndarray, picks: np.ndarray,
     return lon, lat
 
 
-def _status_for_age(age_days: float, rng: np.random.Generator) -> str:
-    if age_days > 7:
-        return rng.choice(["closed", "closed", "closed", "closed", "rejected", "handled"])
-    if age_days > 2:
-        return rng.choice(["closed", "handled", "in_progress", "assigned", "acknowledged"])
-    return rng.choice(["reported", "reported", "accepted", "assigned", "in_progress"])
-
-
-def demo_event_rows(*, session: Session, count: int, seed: int = 20241126,
-                    now: datetime | None = None, start_index: int = 0) -> Iterator[dict]:
+def demo_event_rows(
+    *,
+    session: Session,
+    count: int,
+    seed: int = 20241126,
+    now: datetime | None = None,
+    start_index: int = 0,
+) -> Iterator[dict]:
     """`count` plausible events spread over the active set's grids, routed, as bulk rows."""
     router = current_router(session)
     if router is None or not len(router):
@@ -141,8 +167,11 @@ def demo_event_rows(*, session: Session, count: int, seed: int = 20241126,
     rng = np.random.default_rng(seed + start_index)
     now = now or datetime.now(SHANGHAI)
     categories = [c for c in TITLES if session.get(Category, c) is not None]
-    urgencies = dict(session.execute(select(Category.code, Category.urgencies)
-                                     .where(Category.code.in_(categories))).all())
+    urgencies = dict(
+        session.execute(
+            select(Category.code, Category.urgencies).where(Category.code.in_(categories))
+        ).all()
+    )
     # Town centres (街道) are busier: weight grids by how small they are.
     areas = shapely.area(router.geometries)
     weights = 1.0 / np.maximum(areas, 1e-8) ** 0.5
@@ -155,8 +184,7 @@ def demo_event_rows(*, session: Session, count: int, seed: int = 20241126,
         category = categories[rng.integers(len(categories))]
         title = str(rng.choice(TITLES[category])).format(place=str(rng.choice(PLACES)))
         created = now - timedelta(days=float(ages[i]))
-        created = created.replace(hour=int(rng.choice(range(7, 21))),
-                                  minute=int(rng.integers(60)))
+        created = created.replace(hour=int(rng.choice(range(7, 21))), minute=int(rng.integers(60)))
         if created > now:
             created -= timedelta(days=1)
         grid = router.grids[int(batch.grid_index[i])] if batch.grid_index[i] >= 0 else None
@@ -168,7 +196,7 @@ def demo_event_rows(*, session: Session, count: int, seed: int = 20241126,
             "urgency": "urgent" if "normal" not in allowed else "normal",
             "source": str(rng.choice(SOURCES, p=SOURCE_WEIGHTS)),
             "external_id": f"demo-{start_index + i + 1:07d}",
-            "status": _status_for_age((now - created).total_seconds() / 86400, rng),
+            "status": "reported",
             "location": (round(float(lon[i]), 6), round(float(lat[i]), 6)),
             "input_lon": round(float(lon[i]), 6),
             "input_lat": round(float(lat[i]), 6),
@@ -182,8 +210,9 @@ def demo_event_rows(*, session: Session, count: int, seed: int = 20241126,
             "grid_code": grid.code if grid else None,
             "village_code": grid.village_code if grid else None,
             "township_code": grid.township_code if grid else None,
-            "routing_distance_m": (None if np.isnan(batch.distance_m[i])
-                                   else round(float(batch.distance_m[i]), 2)),
+            "routing_distance_m": (
+                None if np.isnan(batch.distance_m[i]) else round(float(batch.distance_m[i]), 2)
+            ),
             "routing_candidates": [grid.code] if grid else [],
         }
 
@@ -192,12 +221,43 @@ def load_demo(*, session: Session, events: int, progress: Progress | None = None
     """Catalog, boundaries and `events` demo events (topped up to that number, never more)."""
     ensure_default_catalog(session=session)
     loaded = load_demo_boundaries(session=session, progress=progress)
-    present = session.scalar(select(func.count()).select_from(Event)
-                             .where(Event.external_id.like("demo-%"))) or 0
-    added = 0
+    present = (
+        session.scalar(
+            select(func.count()).select_from(Event).where(Event.external_id.like("demo-%"))
+        )
+        or 0
+    )
+    boundary_set = session.scalar(select(BoundarySet).where(BoundarySet.name == DEMO_SET))
+    units_created = ensure_units(session=session, set_id=boundary_set.id)
+    logins = ensure_users(session=session)
+    added, states = 0, {}
     if events > present:
-        rows = demo_event_rows(session=session, count=events - present, start_index=present)
-        added = bulk_insert_events(session=session, rows=rows, progress=progress,
-                                   total=events - present)
+        now = datetime.now(SHANGHAI)
+        rows = demo_event_rows(
+            session=session, count=events - present, start_index=present, now=now
+        )
+        added = bulk_insert_events(
+            session=session, rows=rows, progress=progress, total=events - present
+        )
+        new_ids = list(
+            session.scalars(
+                select(Event.id)
+                .where(Event.external_id.like("demo-%"), Event.external_id > f"demo-{present:07d}")
+                .order_by(Event.created_at)
+            )
+        )
+        actors, admin = actors_by_unit(session), admin_actor(session)
+        states = dict(
+            simulate(
+                session=session,
+                event_ids=new_ids,
+                actors=actors,
+                admin=admin,
+                now=now,
+                progress=progress,
+            )
+        )
+        sweep(session=session, now=now)
+        supervise_some(session=session, actors=actors, admin=admin, now=now)
     total = session.scalar(select(func.count()).select_from(Event)) or 0
-    return DemoResult(DEMO_SET, loaded, added, total)
+    return DemoResult(DEMO_SET, loaded, added, total, units_created, logins, states)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Double,
     ForeignKey,
@@ -16,10 +17,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gis.models import STORAGE_SRID, Base
@@ -61,12 +63,14 @@ class Event(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"))
-    urgency: Mapped[Urgency] = mapped_column(String(16), default=Urgency.normal,
-                                             server_default=Urgency.normal.value)
+    urgency: Mapped[Urgency] = mapped_column(
+        String(16), default=Urgency.normal, server_default=Urgency.normal.value
+    )
     source: Mapped[EventSource] = mapped_column(String(16))
     external_id: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[EventStatus] = mapped_column(String(16), default=EventStatus.reported,
-                                                server_default=EventStatus.reported.value)
+    status: Mapped[EventStatus] = mapped_column(
+        String(16), default=EventStatus.reported, server_default=EventStatus.reported.value
+    )
 
     location = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False))
     input_lon: Mapped[float | None] = mapped_column(Double)
@@ -75,10 +79,8 @@ class Event(Base):
     address: Mapped[str | None] = mapped_column(String(500))
 
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
-                                                 server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
-                                                 server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     reporter_name: Mapped[str | None] = mapped_column(String(100))
     reporter_phone: Mapped[str | None] = mapped_column(String(32))
 
@@ -90,11 +92,36 @@ class Event(Base):
     routing_distance_m: Mapped[float | None] = mapped_column(Double)
     routing_candidates: Mapped[list[str] | None] = mapped_column(ARRAY(String(32)))
 
+    # --- the closed loop -----------------------------------------------------------------------
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closure_type: Mapped[str | None] = mapped_column(String(16))
+    reject_reason: Mapped[str | None] = mapped_column(String(16))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    handle_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    at_risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    rework_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    return_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    extension_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    satisfaction: Mapped[str | None] = mapped_column(String(24))
+
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     __table_args__ = (
-        Index("event_source_external_id_key", "source", "external_id", unique=True,
-              postgresql_where=text("external_id IS NOT NULL")),
+        Index(
+            "event_source_external_id_key",
+            "source",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
         Index("event_location_gist", "location", postgresql_using="gist"),
         Index("event_status_idx", "status"),
         Index("event_category_idx", "category_code"),
@@ -104,4 +131,144 @@ class Event(Base):
         Index("event_routing_method_idx", "routing_method"),
         Index("event_created_at_idx", "created_at"),
         Index("event_updated_at_idx", "updated_at"),
+        Index("event_lead_unit_idx", "lead_unit_id"),
     )
+
+
+class TaskRole(StrEnum):
+    lead = "lead"  # 主办
+    co = "co"  # 协办
+
+
+class TaskState(StrEnum):
+    pending = "pending"  # 待签收
+    acknowledged = "acknowledged"  # 已签收
+    in_progress = "in_progress"  # 处置中
+    done = "done"  # 已反馈
+    returned = "returned"  # 已退回
+    cancelled = "cancelled"  # 已撤销 (escalated, or the lead returned the event)
+
+
+OPEN_TASK_STATES = (TaskState.pending, TaskState.acknowledged, TaskState.in_progress)
+
+
+class Task(Base):
+    """One unit's part in handling an event, with its own deadlines (stored, computed once)."""
+
+    __tablename__ = "task"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    role: Mapped[TaskRole] = mapped_column(String(8))
+    state: Mapped[TaskState] = mapped_column(String(16), default=TaskState.pending)
+    instructions: Mapped[str | None] = mapped_column(Text)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    acknowledge_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handle_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at_risk_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    at_risk_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    rework_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    extension_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    __table_args__ = (
+        Index("task_event_idx", "event_id"),
+        Index("task_unit_state_idx", "unit_id", "state"),
+        # The sweep's two questions, answered from small partial indexes.
+        Index(
+            "task_at_risk_due_idx",
+            "at_risk_at",
+            postgresql_where=text(
+                "state IN ('pending','acknowledged','in_progress') AND at_risk_notified_at IS NULL"
+            ),
+        ),
+        Index(
+            "task_overdue_due_idx",
+            "handle_due",
+            postgresql_where=text(
+                "state IN ('pending','acknowledged','in_progress') AND overdue_notified_at IS NULL"
+            ),
+        ),
+    )
+
+
+class TimelineEntry(Base):
+    """One action on an event: append-only (a trigger refuses UPDATE and DELETE)."""
+
+    __tablename__ = "event_timeline"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    unit_code: Mapped[str | None] = mapped_column(String(40))
+    unit_name: Mapped[str | None] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    attachment_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), server_default=text("'{}'")
+    )
+
+    __table_args__ = (UniqueConstraint("event_id", "seq", name="event_timeline_event_seq_key"),)
+
+
+class Feedback(Base):
+    """What a unit reports back on its task: text, result and photos."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"))
+    content: Mapped[str] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(String(24))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attachment_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), server_default=text("'{}'")
+    )
+
+
+class ExtensionRequest(Base):
+    """A unit asks for more time (延期); the command room approves or refuses."""
+
+    __tablename__ = "extension_request"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    new_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Rating(Base):
+    """A citizen's satisfaction after closing (回访), recorded by the command room."""
+
+    __tablename__ = "rating"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    level: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(Text)
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,4 @@
-"""HTTP: report events and find them (JSON or GeoJSON)."""
+"""HTTP: report events, find them (JSON or GeoJSON), and take the loop's actions on them."""
 
 from __future__ import annotations
 
@@ -7,41 +7,57 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api.deps import SessionDep
-from api.events import service
+from api.deps import CurrentActor, SessionDep
+from api.events import service, workflow
 from api.events.models import EventStatus
-from api.events.schemas import EventFilters, EventIn, EventOut, EventPage
+from api.events.queues import Queue, queue_events
+from api.events.schemas import EventFilters, EventIn, EventOut, EventPage, TimelineOut
 from api.geojson import geojson_response, parse_bbox, wants_geojson
+from api.users.models import Role
+from api.users.service import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
+REPORTERS = {Role.commander, Role.handler, Role.grid_worker, Role.county, Role.admin}
 
-@router.post("/events", response_model=EventOut, status_code=201,
-             responses={200: {"model": EventOut,
-                              "description": "Already stored (same source + external_id)"}})
-def report_event(data: EventIn, session: SessionDep, response: Response) -> EventOut:
+
+@router.post(
+    "/events",
+    response_model=EventOut,
+    status_code=201,
+    responses={
+        200: {"model": EventOut, "description": "Already stored (same source + external_id)"}
+    },
+)
+def report_event(data: EventIn, session: SessionDep, actor: CurrentActor) -> Response:
     """Take in an event, route it by its location, and store it with its routing.
 
     An event that cannot be routed is stored too (routing.method = unrouted) and waits in
     GET /api/v1/events?routing=unrouted for a person to place it.
     """
-    event, created = service.create_event(session=session, data=data)
-    if not created:
-        response.status_code = 200
-    return service.to_out(session, [event])[0]
+    if actor.role not in REPORTERS:
+        raise Forbidden(f"a {actor.role.value} cannot report events", field="role")
+    event, created = service.create_event(session=session, data=data, actor=actor)
+    return Response(
+        event.model_dump_json(), status_code=201 if created else 200, media_type="application/json"
+    )
 
 
-@router.get("/events", response_model=EventPage,
-            responses={200: {"content": {"application/geo+json": {}}}})
+@router.get(
+    "/events", response_model=EventPage, responses={200: {"content": {"application/geo+json": {}}}}
+)
 def list_events(
     session: SessionDep,
+    actor: CurrentActor,
     status: Annotated[list[EventStatus] | None, Query()] = None,
     category: Annotated[str | None, Query(description="Category code (大类 includes 小类)")] = None,
     township: str | None = None,
     village: str | None = None,
     grid: str | None = None,
-    routing: Annotated[list[Literal["inside", "border", "nearest", "unrouted"]] | None,
-                       Query(description="Routing method")] = None,
+    routing: Annotated[
+        list[Literal["inside", "border", "nearest", "unrouted"]] | None,
+        Query(description="Routing method"),
+    ] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     reported_from: datetime | None = None,
     reported_to: datetime | None = None,
@@ -52,20 +68,53 @@ def list_events(
     f: Annotated[str | None, Query(description="json (default) or geojson")] = None,
     accept: Annotated[str | None, Header()] = None,
 ):
-    """Events, newest first, filtered and paged; GeoJSON with ?f=geojson or that Accept."""
-    filters = EventFilters(status=status, category=category, township=township, village=village,
-                           grid=grid, routing=routing, bbox=parse_bbox(bbox),
-                           reported_from=reported_from, reported_to=reported_to,
-                           updated_since=updated_since, q=q)
-    events, total = service.list_events(session=session, filters=filters, limit=limit,
-                                        offset=offset)
-    items = service.to_out(session, events)
-    if wants_geojson(f, accept):
+    """Events you may see, newest first, filtered and paged; GeoJSON with ?f=geojson or
+    Accept: application/geo+json."""
+    filters = EventFilters(
+        status=status,
+        category=category,
+        township=township,
+        village=village,
+        grid=grid,
+        routing=routing,
+        bbox=parse_bbox(bbox),
+        reported_from=reported_from,
+        reported_to=reported_to,
+        updated_since=updated_since,
+        q=q,
+    )
+    geojson = wants_geojson(f, accept)
+    events, total = service.list_events(
+        session=session, filters=filters, actor=actor, limit=limit, offset=offset
+    )
+    items = service.to_out(session, events, actor, with_tasks=not geojson)
+    if geojson:
         return geojson_response(service.to_feature_collection(items, total=total))
     return EventPage(items=items, total=total or 0, limit=limit, offset=offset)
 
 
 @router.get("/events/{event_id}", response_model=EventOut)
-def get_event(event_id: int, session: SessionDep) -> EventOut:
-    """One event with its routing."""
-    return service.to_out(session, [service.get_event(session=session, event_id=event_id)])[0]
+def get_event(event_id: int, session: SessionDep, actor: CurrentActor) -> EventOut:
+    """One event with its routing, tasks and the actions you may take."""
+    event = service.get_event(session=session, event_id=event_id, actor=actor)
+    return service.to_out(session, [event], actor)[0]
+
+
+@router.get("/queues/{name}", response_model=list[EventOut], tags=["queues"])
+def get_queue(
+    name: Queue,
+    session: SessionDep,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[EventOut]:
+    """What you must do now: to_accept, to_assign, to_verify, overdue, at_risk, my_tasks,
+    escalated, supervision."""
+    events = queue_events(session=session, actor=actor, queue=name, limit=limit, offset=offset)
+    return service.to_out(session, events, actor)
+
+
+@router.get("/events/{event_id}/timeline", response_model=list[TimelineOut])
+def get_timeline(event_id: int, session: SessionDep, actor: CurrentActor) -> list[TimelineOut]:
+    """Every action on the event, in order: who, which unit, when, from and to which state."""
+    return workflow.timeline(session=session, event_id=event_id, actor=actor)

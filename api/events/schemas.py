@@ -30,8 +30,10 @@ class Reporter(BaseModel):
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
         if value and not _PHONE.match(value):
-            raise ValueError("phone must be digits (a leading + and spaces or dashes allowed), "
-                             f"e.g. 13800000000; got {value!r}")
+            raise ValueError(
+                "phone must be digits (a leading + and spaces or dashes allowed), "
+                f"e.g. 13800000000; got {value!r}"
+            )
         return value or None
 
 
@@ -40,31 +42,47 @@ class EventIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"example": {
-            "title": "路边暴露垃圾", "description": "桥头东侧有一堆生活垃圾未清运",
-            "category_code": "0102", "source": "grid_worker", "lon": 119.172, "lat": 29.031,
-            "crs": "wgs84", "address": "龙洲街道某路 12 号", "external_id": "GW-20261126-0001",
-            "reporter": {"name": "张三", "phone": "13800000000"}}},
+        json_schema_extra={
+            "example": {
+                "title": "路边暴露垃圾",
+                "description": "桥头东侧有一堆生活垃圾未清运",
+                "category_code": "0102",
+                "source": "grid_worker",
+                "lon": 119.172,
+                "lat": 29.031,
+                "crs": "wgs84",
+                "address": "龙洲街道某路 12 号",
+                "external_id": "GW-20261126-0001",
+                "reporter": {"name": "张三", "phone": "13800000000"},
+            }
+        },
     )
 
     title: Text200
     description: Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_CHARS)] = ""
-    category_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
-                                                    max_length=8)]
+    category_code: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=8)
+    ]
     urgency: Urgency = Urgency.normal
     source: EventSource
     lon: float = Field(description="Longitude (or easting for a projected EPSG crs).")
     lat: float = Field(description="Latitude (or northing for a projected EPSG crs).")
-    crs: str = Field(default="wgs84",
-                     description="wgs84, cgcs2000, gcj02, bd09 or an EPSG code such as EPSG:4549")
+    crs: str = Field(
+        default="wgs84",
+        description="wgs84, cgcs2000, gcj02, bd09 or an EPSG code such as EPSG:4549",
+    )
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     occurred_at: datetime | None = Field(
-        default=None, description="When it happened; a time without a zone is Asia/Shanghai.")
+        default=None, description="When it happened; a time without a zone is Asia/Shanghai."
+    )
     reporter: Reporter | None = None
-    external_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=100)] | None = Field(
+    external_id: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = Field(
         default=None,
-        description="The sender's own id: the same source + external_id is stored only once.")
+        description="The sender's own id: the same source + external_id is stored only once.",
+    )
 
     @field_validator("lon", "lat")
     @classmethod
@@ -112,6 +130,31 @@ class InputLocation(BaseModel):
     crs: str
 
 
+class TaskOut(BaseModel):
+    id: int
+    unit_code: str
+    unit_name: str
+    role: str
+    state: str
+    assigned_at: datetime
+    acknowledge_due: datetime | None
+    handle_due: datetime
+    at_risk_at: datetime
+    acknowledged_at: datetime | None
+    started_at: datetime | None
+    done_at: datetime | None
+    overdue: bool
+    rework_count: int
+    extension_count: int
+
+
+class EventCounts(BaseModel):
+    rework: int = 0
+    returned: int = 0
+    reopened: int = 0
+    extended: int = 0
+
+
 class EventOut(BaseModel):
     id: int
     title: str
@@ -131,6 +174,18 @@ class EventOut(BaseModel):
     reporter: Reporter | None
     routing: Routing
     version: int
+    handle_due: datetime | None = Field(default=None, description="The lead task's deadline.")
+    at_risk: bool = False
+    overdue: bool = False
+    closure_type: str | None = None
+    reject_reason: str | None = None
+    duplicate_of: int | None = None
+    satisfaction: str | None = None
+    counts: EventCounts = Field(default_factory=EventCounts)
+    tasks: list[TaskOut] = Field(default_factory=list)
+    allowed_actions: list[str] = Field(
+        default_factory=list, description="Actions this event's state allows for your role."
+    )
 
 
 class EventPage(BaseModel):
@@ -154,3 +209,124 @@ class EventFilters(BaseModel):
     reported_to: datetime | None = None
     updated_since: datetime | None = None
     q: str | None = None
+
+
+# --- the closed loop: action bodies -------------------------------------------------------------
+
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ActionBody(BaseModel):
+    """Every action names the event version it saw: a stale one is refused (409)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1, description="The event's version as you last saw it.")
+    comment: Comment | None = None
+
+
+class TaskActionBody(ActionBody):
+    task_id: int | None = Field(
+        default=None, description="Your unit's task; default: the one your unit has."
+    )
+
+
+class AcceptBody(ActionBody):
+    category_code: str | None = Field(default=None, description="Correct the category.")
+    urgency: Urgency | None = Field(default=None, description="Correct the urgency.")
+
+
+class RejectBody(ActionBody):
+    reason: Literal["invalid", "out_of_scope", "duplicate"]
+    duplicate_of: int | None = Field(
+        default=None, description="The event this one repeats (reason duplicate)."
+    )
+
+
+class AssignBody(ActionBody):
+    lead_unit: str | None = Field(
+        default=None,
+        description="Unit code of the lead (主办); default: the category's "
+        "platform in the event's township, else the grid's unit.",
+    )
+    co_units: list[str] = Field(
+        default_factory=list, max_length=10, description="Unit codes of co-handling units (协办)."
+    )
+    urgency: Urgency | None = None
+    instructions: Comment | None = None
+
+
+class ReturnBody(TaskActionBody):
+    reason: Required
+
+
+class FeedbackBody(TaskActionBody):
+    text: Required
+    result: Literal["resolved", "partially_resolved", "unresolvable"] = "resolved"
+    attachment_ids: list[int] = Field(
+        default_factory=list, max_length=20, description="Photos uploaded to this event before."
+    )
+
+
+class VerifyBody(ActionBody):
+    passed: bool
+    comment: Comment | None = Field(default=None, description="Required when it fails.")
+
+
+class EscalateBody(ActionBody):
+    reason: Required
+
+
+class CountyReturnBody(ActionBody):
+    instructions: Required
+
+
+class CountyCloseBody(ActionBody):
+    comment: Required
+
+
+class RequestExtensionBody(TaskActionBody):
+    new_due: datetime | None = Field(default=None, description="The deadline asked for.")
+    extra: str | None = Field(default=None, description="Or the extra time: 2wd, 4wh, 24h.")
+    reason: Required
+
+
+class DecideExtensionBody(ActionBody):
+    request_id: int
+    approve: bool
+    new_due: datetime | None = Field(
+        default=None, description="Grant another deadline than the one asked."
+    )
+
+
+class SuperviseBody(ActionBody):
+    task_id: int | None = Field(default=None, description="Default: the lead task.")
+    level: Literal["yellow", "red"]
+    reply_due: datetime | None = Field(default=None, description="Default: 1 working day.")
+    message: Required
+
+
+class AnswerSupervisionBody(ActionBody):
+    supervision_id: int
+    answer: Required
+
+
+class RateBody(ActionBody):
+    level: Literal["satisfied", "basically_satisfied", "dissatisfied"]
+    reopen: bool = Field(default=False, description="Reopen the event (dissatisfied only).")
+
+
+class TimelineOut(BaseModel):
+    seq: int
+    at: datetime
+    action: str
+    actor: str
+    actor_role: str | None
+    unit_code: str | None
+    unit_name: str | None
+    from_status: str | None
+    to_status: str
+    comment: str | None
+    details: dict
+    attachment_ids: list[int]

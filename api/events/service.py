@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2.functions import ST_X, ST_Y
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from api.categories.models import Category
-from api.errors import InvalidInput, NotFound
-from api.events.models import Event
+from api.categories.service import CategoryInfo, catalog
+from api.errors import Conflict, InvalidInput, NotFound
+from api.events.models import Event, EventStatus
 from api.events.schemas import (
     CategoryRef,
+    EventCounts,
     EventFilters,
     EventIn,
     EventOut,
@@ -22,7 +22,12 @@ from api.events.schemas import (
     Reporter,
     Routing,
 )
+from api.events.transitions import allowed_actions
+from api.events.visibility import can_see, visible_clause
+from api.events.workflow import tasks_of
 from api.routing.service import current_router
+from api.users.service import Actor
+from gis.crs import to_wgs84
 from gis.models import STORAGE_SRID, Area, BoundarySet
 from gis.router import RouteResult, RoutingMethod, check_lon_lat
 
@@ -31,9 +36,9 @@ class EventNotFound(NotFound):
     code = "event_not_found"
 
 
-def _category(session: Session, code: str) -> Category:
-    category = session.get(Category, code)
-    if category is None or not category.active:
+def _category(session: Session, code: str) -> CategoryInfo:
+    category = catalog(session).get(code)
+    if category is None:
         raise InvalidInput(
             f"category_code {code!r} is not in the catalog; GET /api/v1/categories lists the "
             "codes (e.g. 0102 暴露垃圾)",
@@ -42,23 +47,52 @@ def _category(session: Session, code: str) -> Category:
     return category
 
 
-def _route(session: Session, data: EventIn) -> RouteResult | None:
-    """Route the reported point; None when no boundary set is active (the event waits)."""
+def _route(session: Session, data: EventIn) -> tuple[float, float, RouteResult | None]:
+    """The WGS84 point of the report and its routing; no routing when no set is active (the
+    event is stored unrouted and waits for a person)."""
     router = current_router(session)
-    if router is None:
-        if data.crs in ("wgs84", "cgcs2000", "gcj02", "bd09"):
-            check_lon_lat(data.lon, data.lat)
-        return None
-    return router.route(data.lon, data.lat, data.crs)
+    if router is not None:
+        result = router.route(data.lon, data.lat, data.crs)
+        return result.lon, result.lat, result
+    if data.crs in ("wgs84", "cgcs2000", "gcj02", "bd09"):
+        check_lon_lat(data.lon, data.lat)
+    lon, lat = (float(v) for v in to_wgs84(data.lon, data.lat, data.crs))
+    check_lon_lat(lon, lat)
+    return lon, lat, None
 
 
-def create_event(*, session: Session, data: EventIn) -> tuple[Event, bool]:
+# One round trip: the event and its first timeline entry, or nothing when the same source and
+# external_id are already stored (a retry), in which case the stored event is read back.
+_INTAKE = text(f"""
+WITH ins AS (
+    INSERT INTO event (title, description, category_code, urgency, source, external_id, status,
+                       location, input_lon, input_lat, input_crs, address, occurred_at,
+                       reporter_name, reporter_phone, reported_by_id, routing_set_id,
+                       routing_method, grid_code, village_code, township_code,
+                       routing_distance_m, routing_candidates)
+    VALUES (:title, :description, :category_code, :urgency, :source, :external_id, 'reported',
+            ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE_SRID}), :input_lon, :input_lat,
+            :input_crs, :address, :occurred_at, :reporter_name, :reporter_phone,
+            :reported_by_id, :routing_set_id, :routing_method, :grid_code, :village_code,
+            :township_code, :routing_distance_m, :routing_candidates)
+    ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+    RETURNING id, created_at, updated_at, version
+), timeline AS (
+    INSERT INTO event_timeline (event_id, seq, at, action, actor_id, actor_name, actor_role,
+                                unit_code, unit_name, to_status, details)
+    SELECT id, version, created_at, 'report', :reported_by_id, :actor_name, :actor_role,
+           :unit_code, :unit_name, 'reported',
+           jsonb_build_object('source', CAST(:source AS text),
+                              'routing', CAST(:routing_method AS text))
+    FROM ins
+)
+SELECT id, created_at, updated_at, version FROM ins
+""")
+
+
+def create_event(*, session: Session, data: EventIn, actor: Actor) -> tuple[EventOut, bool]:
     """Store a reported event with its routing; (event, created). The same source and
     external_id return the stored event (created=False), also under concurrent retries."""
-    if data.external_id:
-        existing = _by_external_id(session, data.source, data.external_id)
-        if existing is not None:
-            return existing, False
     category = _category(session, data.category_code)
     if data.urgency not in category.urgencies:
         allowed = ", ".join(category.urgencies)
@@ -67,60 +101,108 @@ def create_event(*, session: Session, data: EventIn) -> tuple[Event, bool]:
             f"{category.name}; allowed: {allowed}",
             field="urgency",
         )
-    result = _route(session, data)
-    lon, lat = (result.lon, result.lat) if result else (data.lon, data.lat)
-    values = dict(
+    lon, lat, result = _route(session, data)
+    method = (result.method if result else RoutingMethod.unrouted).value
+    reporter = data.reporter
+    params = dict(
         title=data.title,
         description=data.description,
         category_code=category.code,
         urgency=data.urgency.value,
         source=data.source.value,
         external_id=data.external_id,
-        location=func.ST_SetSRID(func.ST_MakePoint(lon, lat), STORAGE_SRID),
+        lon=lon,
+        lat=lat,
         input_lon=data.lon,
         input_lat=data.lat,
         input_crs=data.crs,
         address=data.address,
         occurred_at=data.occurred_at,
-        reporter_name=data.reporter.name if data.reporter else None,
-        reporter_phone=data.reporter.phone if data.reporter else None,
+        reporter_name=reporter.name if reporter else None,
+        reporter_phone=reporter.phone if reporter else None,
+        reported_by_id=actor.id,
         routing_set_id=result.set_id if result else None,
-        routing_method=(result.method if result else RoutingMethod.unrouted).value,
+        routing_method=method,
         grid_code=result.grid_code if result else None,
         village_code=result.village_code if result else None,
         township_code=result.township_code if result else None,
         routing_distance_m=result.distance_m if result else None,
         routing_candidates=list(result.candidates) if result else [],
+        actor_name=actor.name,
+        actor_role=actor.role.value,
+        unit_code=actor.unit_code,
+        unit_name=actor.unit_name,
     )
-    statement = (
-        insert(Event)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=[Event.source, Event.external_id],
-            index_where=Event.external_id.is_not(None),
+    row = session.execute(_INTAKE, params).first()
+    if row is None:  # stored before, perhaps by a concurrent retry: answer with that one
+        existing = session.scalar(
+            select(Event).where(
+                Event.source == data.source.value, Event.external_id == data.external_id
+            )
         )
-        .returning(Event.id)
+        assert existing is not None, "ON CONFLICT without a stored row"
+        if not can_see(session, actor, existing):
+            raise Conflict(
+                f"source {data.source.value} already sent external_id "
+                f"{data.external_id!r} as another event",
+                field="external_id",
+            )
+        return to_out(session, [existing], actor)[0], False
+    event_id, created_at, updated_at, version = row
+    out = EventOut(
+        id=event_id,
+        title=data.title,
+        description=data.description,
+        category=CategoryRef(code=category.code, name=category.name),
+        urgency=data.urgency.value,
+        source=data.source.value,
+        external_id=data.external_id,
+        status=EventStatus.reported,
+        lon=lon,
+        lat=lat,
+        input=InputLocation(lon=data.lon, lat=data.lat, crs=data.crs),
+        address=data.address,
+        occurred_at=data.occurred_at,
+        created_at=created_at,
+        updated_at=updated_at,
+        reporter=reporter if reporter and (reporter.name or reporter.phone) else None,
+        routing=_routing_of(result, method),
+        version=version,
+        allowed_actions=[a.value for a in allowed_actions(EventStatus.reported, actor.role)],
     )
-    new_id = session.scalar(statement)
-    if new_id is None:  # a concurrent retry stored it first
-        existing = _by_external_id(session, data.source, data.external_id or "")
-        assert existing is not None
-        return existing, False
-    session.flush()
-    return session.get(Event, new_id), True
+    return out, True
 
 
-def _by_external_id(session: Session, source: str, external_id: str) -> Event | None:
-    return session.scalar(
-        select(Event).where(Event.source == source, Event.external_id == external_id)
+def _routing_of(result: RouteResult | None, method: str) -> Routing:
+    if result is None:
+        return Routing(
+            boundary_set=None,
+            method=method,
+            grid_code=None,
+            village_code=None,
+            township_code=None,
+            distance_m=None,
+            candidates=[],
+        )
+    return Routing(
+        boundary_set=result.set_name,
+        method=method,
+        grid_code=result.grid_code,
+        grid_name=result.grid_name,
+        village_code=result.village_code,
+        village_name=result.village_name,
+        township_code=result.township_code,
+        township_name=result.township_name,
+        distance_m=result.distance_m,
+        candidates=list(result.candidates),
     )
 
 
-def get_event(*, session: Session, event_id: int) -> Event:
-    """One event, or EventNotFound."""
+def get_event(*, session: Session, event_id: int, actor: Actor) -> Event:
+    """One event the actor may see, or EventNotFound (the same answer when it is not theirs)."""
     event = session.get(Event, event_id)
-    if event is None:
-        raise EventNotFound(f"there is no event {event_id}", field="id")
+    if event is None or not can_see(session, actor, event):
+        raise EventNotFound(f"there is no event {event_id} you can see", field="id")
     return event
 
 
@@ -129,18 +211,26 @@ def _filtered(filters: EventFilters) -> list:
     if filters.status:
         clauses.append(Event.status.in_([s.value for s in filters.status]))
     if filters.category:
-        clauses.append(or_(Event.category_code == filters.category,
-                           Event.category_code.like(f"{filters.category}%")))
-    for column, value in ((Event.township_code, filters.township),
-                          (Event.village_code, filters.village), (Event.grid_code, filters.grid)):
+        clauses.append(
+            or_(
+                Event.category_code == filters.category,
+                Event.category_code.like(f"{filters.category}%"),
+            )
+        )
+    for column, value in (
+        (Event.township_code, filters.township),
+        (Event.village_code, filters.village),
+        (Event.grid_code, filters.grid),
+    ):
         if value:
             clauses.append(column == value)
     if filters.routing:
         clauses.append(Event.routing_method.in_(filters.routing))
     if filters.bbox:
         x0, y0, x1, y1 = filters.bbox
-        clauses.append(Event.location.intersects(
-            func.ST_MakeEnvelope(x0, y0, x1, y1, STORAGE_SRID)))
+        clauses.append(
+            Event.location.intersects(func.ST_MakeEnvelope(x0, y0, x1, y1, STORAGE_SRID))
+        )
     if filters.reported_from:
         clauses.append(Event.created_at >= filters.reported_from)
     if filters.reported_to:
@@ -149,15 +239,27 @@ def _filtered(filters: EventFilters) -> list:
         clauses.append(Event.updated_at > filters.updated_since)
     if filters.q:
         pattern = f"%{filters.q}%"
-        clauses.append(or_(Event.title.ilike(pattern), Event.description.ilike(pattern),
-                           Event.address.ilike(pattern)))
+        clauses.append(
+            or_(
+                Event.title.ilike(pattern),
+                Event.description.ilike(pattern),
+                Event.address.ilike(pattern),
+            )
+        )
     return clauses
 
 
-def list_events(*, session: Session, filters: EventFilters, limit: int, offset: int,
-                with_total: bool = True) -> tuple[list[Event], int | None]:
-    """Events matching the filters, newest first, one page; and the total when asked."""
-    where = and_(*_filtered(filters))
+def list_events(
+    *,
+    session: Session,
+    filters: EventFilters,
+    actor: Actor,
+    limit: int,
+    offset: int,
+    with_total: bool = True,
+) -> tuple[list[Event], int | None]:
+    """Events the actor may see matching the filters, newest first, one page; and the total."""
+    where = and_(visible_clause(actor), *_filtered(filters))
     query: Select = select(Event).where(where).order_by(Event.id.desc()).limit(limit)
     events = list(session.scalars(query.offset(offset)))
     total = None
@@ -170,8 +272,9 @@ def _lonlat(session: Session, events: list[Event]) -> dict[int, tuple[float, flo
     if not events:
         return {}
     rows = session.execute(
-        select(Event.id, ST_X(Event.location), ST_Y(Event.location))
-        .where(Event.id.in_([e.id for e in events]))
+        select(Event.id, ST_X(Event.location), ST_Y(Event.location)).where(
+            Event.id.in_([e.id for e in events])
+        )
     )
     return {event_id: (x, y) for event_id, x, y in rows}
 
@@ -182,63 +285,114 @@ def _area_names(session: Session, events: list[Event]) -> dict[tuple[int, str], 
     set_ids = {e.routing_set_id for e in events if e.routing_set_id}
     if not codes or not set_ids:
         return {}
-    rows = session.execute(select(Area.set_id, Area.code, Area.name).where(
-        Area.set_id.in_(set_ids), Area.code.in_(codes)))
+    rows = session.execute(
+        select(Area.set_id, Area.code, Area.name).where(
+            Area.set_id.in_(set_ids), Area.code.in_(codes)
+        )
+    )
     return {(set_id, code): name for set_id, code, name in rows}
 
 
-def to_out(session: Session, events: list[Event]) -> list[EventOut]:
-    """Events as API schemas, with their stored WGS84 point and category names."""
+def to_out(
+    session: Session, events: list[Event], actor: Actor, with_tasks: bool = True
+) -> list[EventOut]:
+    """Events as API schemas: stored WGS84 point, category and area names, tasks, and the
+    actions the actor may take now."""
     points = _lonlat(session, events)
-    codes = {e.category_code for e in events}
-    names = dict(session.execute(select(Category.code, Category.name)
-                                 .where(Category.code.in_(codes))).all()) if codes else {}
+    categories = catalog(session)
+    tasks = tasks_of(session, [e.id for e in events]) if with_tasks else {}
     set_ids = {e.routing_set_id for e in events if e.routing_set_id}
-    set_names = dict(session.execute(select(BoundarySet.id, BoundarySet.name)
-                                     .where(BoundarySet.id.in_(set_ids))).all()) if set_ids else {}
+    set_names = (
+        dict(
+            session.execute(
+                select(BoundarySet.id, BoundarySet.name).where(BoundarySet.id.in_(set_ids))
+            ).all()
+        )
+        if set_ids
+        else {}
+    )
     area_names = _area_names(session, events)
     out = []
     for e in events:
         lon, lat = points.get(e.id, (None, None))
-        reporter = (Reporter(name=e.reporter_name, phone=e.reporter_phone)
-                    if e.reporter_name or e.reporter_phone else None)
-        out.append(EventOut(
-            id=e.id, title=e.title, description=e.description,
-            category=CategoryRef(code=e.category_code, name=names.get(e.category_code, "")),
-            urgency=e.urgency, source=e.source, external_id=e.external_id, status=e.status,
-            lon=lon, lat=lat,
-            input=InputLocation(lon=e.input_lon, lat=e.input_lat, crs=e.input_crs),
-            address=e.address, occurred_at=e.occurred_at, created_at=e.created_at,
-            updated_at=e.updated_at, reporter=reporter,
-            routing=Routing(
-                boundary_set=set_names.get(e.routing_set_id), method=e.routing_method,
-                grid_code=e.grid_code,
-                grid_name=area_names.get((e.routing_set_id, e.grid_code)),
-                village_code=e.village_code,
-                village_name=area_names.get((e.routing_set_id, e.village_code)),
-                township_code=e.township_code,
-                township_name=area_names.get((e.routing_set_id, e.township_code)),
-                distance_m=e.routing_distance_m,
-                candidates=list(e.routing_candidates or []),
-            ),
-            version=e.version,
-        ))
+        reporter = (
+            Reporter(name=e.reporter_name, phone=e.reporter_phone)
+            if e.reporter_name or e.reporter_phone
+            else None
+        )
+        out.append(
+            EventOut(
+                id=e.id,
+                title=e.title,
+                description=e.description,
+                category=CategoryRef(
+                    code=e.category_code,
+                    name=categories[e.category_code].name if e.category_code in categories else "",
+                ),
+                urgency=e.urgency,
+                source=e.source,
+                external_id=e.external_id,
+                status=e.status,
+                lon=lon,
+                lat=lat,
+                input=InputLocation(lon=e.input_lon, lat=e.input_lat, crs=e.input_crs),
+                address=e.address,
+                occurred_at=e.occurred_at,
+                created_at=e.created_at,
+                updated_at=e.updated_at,
+                reporter=reporter,
+                routing=Routing(
+                    boundary_set=set_names.get(e.routing_set_id),
+                    method=e.routing_method,
+                    grid_code=e.grid_code,
+                    grid_name=area_names.get((e.routing_set_id, e.grid_code)),
+                    village_code=e.village_code,
+                    village_name=area_names.get((e.routing_set_id, e.village_code)),
+                    township_code=e.township_code,
+                    township_name=area_names.get((e.routing_set_id, e.township_code)),
+                    distance_m=e.routing_distance_m,
+                    candidates=list(e.routing_candidates or []),
+                ),
+                version=e.version,
+                handle_due=e.handle_due,
+                at_risk=e.at_risk,
+                overdue=e.overdue,
+                closure_type=e.closure_type,
+                reject_reason=e.reject_reason,
+                duplicate_of=e.duplicate_of_id,
+                satisfaction=e.satisfaction,
+                counts=EventCounts(
+                    rework=e.rework_count,
+                    returned=e.return_count,
+                    reopened=e.reopen_count,
+                    extended=e.extension_count,
+                ),
+                tasks=tasks.get(e.id, []),
+                allowed_actions=[
+                    a.value for a in allowed_actions(EventStatus(e.status), actor.role)
+                ],
+            )
+        )
     return out
 
 
-def to_feature_collection(events: list[EventOut], *, total: int | None = None,
-                          updated_at: datetime | None = None) -> dict:
+def to_feature_collection(
+    events: list[EventOut], *, total: int | None = None, updated_at: datetime | None = None
+) -> dict:
     """Events as a GeoJSON FeatureCollection (WGS84); unlocated events have null geometry."""
     features = []
     for e in events:
-        properties = e.model_dump(mode="json", exclude={"lon", "lat", "reporter"})
-        features.append({
-            "type": "Feature",
-            "id": e.id,
-            "geometry": ({"type": "Point", "coordinates": [e.lon, e.lat]}
-                         if e.lon is not None else None),
-            "properties": properties,
-        })
+        properties = e.model_dump(mode="json", exclude={"lon", "lat", "reporter", "tasks"})
+        features.append(
+            {
+                "type": "Feature",
+                "id": e.id,
+                "geometry": (
+                    {"type": "Point", "coordinates": [e.lon, e.lat]} if e.lon is not None else None
+                ),
+                "properties": properties,
+            }
+        )
     collection: dict = {"type": "FeatureCollection", "features": features}
     if total is not None:
         collection["numberMatched"] = total
@@ -249,10 +403,28 @@ def to_feature_collection(events: list[EventOut], *, total: int | None = None,
 
 
 BULK_COLUMNS = (
-    "title", "description", "category_code", "urgency", "source", "external_id", "status",
-    "location", "input_lon", "input_lat", "input_crs", "address", "occurred_at", "created_at",
-    "updated_at", "routing_set_id", "routing_method", "grid_code", "village_code",
-    "township_code", "routing_distance_m", "routing_candidates",
+    "title",
+    "description",
+    "category_code",
+    "urgency",
+    "source",
+    "external_id",
+    "status",
+    "location",
+    "input_lon",
+    "input_lat",
+    "input_crs",
+    "address",
+    "occurred_at",
+    "created_at",
+    "updated_at",
+    "routing_set_id",
+    "routing_method",
+    "grid_code",
+    "village_code",
+    "township_code",
+    "routing_distance_m",
+    "routing_candidates",
 )
 
 
@@ -296,6 +468,15 @@ def bulk_insert_events(*, session: Session, rows, progress=None, total: int | No
             if progress:
                 progress("storing events", written, total or written)
     flush()
+    session.execute(
+        text(
+            "INSERT INTO event_timeline (event_id, seq, at, action, actor_name, to_status, "
+            "details) "
+            "SELECT e.id, 1, e.created_at, 'report', '批量导入', 'reported', "
+            "jsonb_build_object('source', e.source, 'routing', e.routing_method) FROM event e "
+            "WHERE NOT EXISTS (SELECT 1 FROM event_timeline t WHERE t.event_id = e.id)"
+        )
+    )
     if progress:
         progress("storing events", written, total or written)
     return written

@@ -21,8 +21,7 @@ def _include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url") or database_url()
-    connectable = config.attributes.get("connection") or create_engine(url,
-                                                                       poolclass=pool.NullPool)
+    connectable = config.attributes.get("connection") or create_engine(url, poolclass=pool.NullPool)
     if hasattr(connectable, "connect") and not hasattr(connectable, "dialect_options"):
         with connectable.connect() as connection:
             _run(connection)

@@ -1,36 +1,109 @@
-"""HTML pages: the map. The API gathers plain data; map_ui renders it."""
+"""HTML pages: sign-in and the map. The API gathers plain data; map_ui renders it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import TOKEN_COOKIE, SessionDep, SettingsDep
+from api.users.security import issue_token, read_token
+from api.users.service import Actor, Unauthorized, actor_for, authenticate
 from gis.boundaries import active_set
 from gis.models import Area
 from map_ui.basemaps import BasemapConfig
+from map_ui.login import render_login
 from map_ui.overview import OverviewConfig, render_overview
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
+def _page_actor(request: Request, session, settings) -> Actor | None:
+    token = request.cookies.get(TOKEN_COOKIE)
+    user_id = read_token(token, settings) if token else None
+    return actor_for(session, user_id) if user_id is not None else None
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def _safe_next(value: str | None) -> str:
+    """Only paths of this site: never another host (an open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(next: str | None = None) -> HTMLResponse:
+    return HTMLResponse(render_login(next_url=_safe_next(next)))
+
+
+@router.post("/login")
+def login(
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Sign in from the form: a cookie for the pages, then back where the user was going."""
+    try:
+        actor = authenticate(session=session, login=username, password=password)
+    except Unauthorized:
+        return HTMLResponse(
+            render_login(next_url=_safe_next(next), error="账号或密码错误"), status_code=401
+        )
+    token, expires = issue_token(user_id=actor.id, role=actor.role.value, settings=settings)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=settings.token_ttl_minutes * 60,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, path="/")
+    return response
+
+
 @router.get("/", response_class=HTMLResponse)
-def overview_map(session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    """The map of the active boundary set with live events."""
+def overview_map(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The map of the active boundary set with live events (signed-in users only)."""
+    if _page_actor(request, session, settings) is None:
+        return _to_login(request)
     current = active_set(session)
     bounds = None
     if current is not None:
-        extent = session.execute(
-            select(func.ST_XMin(func.ST_Extent(Area.geom)), func.ST_YMin(func.ST_Extent(Area.geom)),
-                   func.ST_XMax(func.ST_Extent(Area.geom)), func.ST_YMax(func.ST_Extent(Area.geom)))
-            .where(Area.set_id == current.id)
+        extent = func.ST_Extent(Area.geom)
+        row = session.execute(
+            select(
+                func.ST_XMin(extent),
+                func.ST_YMin(extent),
+                func.ST_XMax(extent),
+                func.ST_YMax(extent),
+            ).where(Area.set_id == current.id)
         ).one()
-        bounds = tuple(extent) if extent[0] is not None else None
+        bounds = tuple(row) if row[0] is not None else None
     config = OverviewConfig(
         bounds=bounds,
         boundary_set=current.name if current else None,
-        basemap=BasemapConfig(default=settings.basemap, tianditu_key=settings.tianditu_key,
-                              tianditu_style=settings.tianditu_style),
+        basemap=BasemapConfig(
+            default=settings.basemap,
+            tianditu_key=settings.tianditu_key,
+            tianditu_style=settings.tianditu_style,
+        ),
     )
     return HTMLResponse(render_overview(config))

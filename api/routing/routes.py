@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from api.deps import SessionDep
+from api.deps import SessionDep, current_actor
 from api.routing.schemas import RouteOut
 from api.routing.service import describe, route_point
 
-router = APIRouter(prefix="/api/v1", tags=["routing"])
+router = APIRouter(prefix="/api/v1", tags=["routing"], dependencies=[Depends(current_actor)])
 
 
 @router.get("/route", response_model=RouteOut)

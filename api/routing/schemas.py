@@ -30,10 +30,14 @@ class RouteOut(BaseModel):
             return AreaRef(code=code, name=name) if code else None
 
         return cls(
-            method=result.method.value, grid=ref(result.grid_code, result.grid_name),
+            method=result.method.value,
+            grid=ref(result.grid_code, result.grid_name),
             village=ref(result.village_code, result.village_name),
             township=ref(result.township_code, result.township_name),
-            distance_m=result.distance_m, candidates=list(result.candidates),
-            boundary_set=result.set_name, lon=result.lon, lat=result.lat,
+            distance_m=result.distance_m,
+            candidates=list(result.candidates),
+            boundary_set=result.set_name,
+            lon=result.lon,
+            lat=result.lat,
             explanation=explanation,
         )

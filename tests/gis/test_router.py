@@ -34,19 +34,27 @@ def east_of(lon: float, lat: float, distance_m: float) -> tuple[float, float]:
 
 def router(shapes: dict[str, shapely.Geometry], tolerance_m: float = 50.0) -> GridRouter:
     """A router over `shapes` (code -> polygon), each grid named after its code."""
-    grids = [GridRecord(code=code, name=f"grid {code}", village_code=f"v{code}",
-                        township_code="t") for code in shapes]
-    return GridRouter(grids=grids, geometries=[MultiPolygon([g]) if isinstance(g, Polygon)
-                                               else g for g in shapes.values()],
-                      tolerance_m=tolerance_m)
+    grids = [
+        GridRecord(code=code, name=f"grid {code}", village_code=f"v{code}", township_code="t")
+        for code in shapes
+    ]
+    return GridRouter(
+        grids=grids,
+        geometries=[MultiPolygon([g]) if isinstance(g, Polygon) else g for g in shapes.values()],
+        tolerance_m=tolerance_m,
+    )
 
 
 # --------------------------------------------------------------------------- one point
 
 
 def test_a_point_inside_one_grid_is_inside_at_distance_zero() -> None:
-    r = router({"330825100001001": box(X0, Y0, X0 + D, Y0 + D),
-                "330825100001002": box(X0 + 2 * D, Y0, X0 + 3 * D, Y0 + D)})
+    r = router(
+        {
+            "330825100001001": box(X0, Y0, X0 + D, Y0 + D),
+            "330825100001002": box(X0 + 2 * D, Y0, X0 + 3 * D, Y0 + D),
+        }
+    )
 
     result = r.route(X0 + D / 2, Y0 + D / 2)
 
@@ -61,8 +69,12 @@ def test_a_point_inside_one_grid_is_inside_at_distance_zero() -> None:
 
 def test_a_point_on_the_shared_edge_of_two_squares_goes_to_the_lowest_code() -> None:
     # The higher code is listed first on purpose: the order of the input must not matter.
-    r = router({"330825100001002": box(X0 + D, Y0, X0 + 2 * D, Y0 + D),
-                "330825100001001": box(X0, Y0, X0 + D, Y0 + D)})
+    r = router(
+        {
+            "330825100001002": box(X0 + D, Y0, X0 + 2 * D, Y0 + D),
+            "330825100001001": box(X0, Y0, X0 + D, Y0 + D),
+        }
+    )
 
     result = r.route(X0 + D, Y0 + D / 2)
 
@@ -73,9 +85,13 @@ def test_a_point_on_the_shared_edge_of_two_squares_goes_to_the_lowest_code() -> 
 
 
 def test_a_point_where_two_grids_overlap_is_border_with_both_candidates() -> None:
-    r = router({"330825100001003": box(X0 + 0.5 * D, Y0, X0 + 1.5 * D, Y0 + D),
-                "330825100001002": box(X0, Y0, X0 + D, Y0 + D),
-                "330825100001009": box(X0 + 3 * D, Y0, X0 + 4 * D, Y0 + D)})
+    r = router(
+        {
+            "330825100001003": box(X0 + 0.5 * D, Y0, X0 + 1.5 * D, Y0 + D),
+            "330825100001002": box(X0, Y0, X0 + D, Y0 + D),
+            "330825100001009": box(X0 + 3 * D, Y0, X0 + 4 * D, Y0 + D),
+        }
+    )
 
     result = r.route(X0 + 0.75 * D, Y0 + D / 2)
 
@@ -155,8 +171,12 @@ def test_numeric_codes_tie_in_natural_order_so_2_beats_10() -> None:
 def test_a_point_in_the_hole_of_a_grid_is_not_inside_it() -> None:
     # A 300 m square with a 200 m hole; the hole's centre is 100 m from the grid.
     outer = [(X0, Y0), (X0 + 3 * D, Y0), (X0 + 3 * D, Y0 + 3 * D), (X0, Y0 + 3 * D)]
-    hole = [(X0 + D / 2, Y0 + D / 2), (X0 + 2.5 * D, Y0 + D / 2),
-            (X0 + 2.5 * D, Y0 + 2.5 * D), (X0 + D / 2, Y0 + 2.5 * D)]
+    hole = [
+        (X0 + D / 2, Y0 + D / 2),
+        (X0 + 2.5 * D, Y0 + D / 2),
+        (X0 + 2.5 * D, Y0 + 2.5 * D),
+        (X0 + D / 2, Y0 + 2.5 * D),
+    ]
     ring = Polygon(outer, [hole])
     r = router({"330825100001001": ring})
 
@@ -206,8 +226,12 @@ def test_a_latitude_of_119_is_refused_with_a_hint_that_lon_and_lat_are_swapped()
 
 @pytest.mark.parametrize(
     "lon, lat, field",
-    [(math.nan, 29.0, "lon"), (119.0, math.nan, "lat"), (math.inf, 29.0, "lon"),
-     (119.0, -math.inf, "lat")],
+    [
+        (math.nan, 29.0, "lon"),
+        (119.0, math.nan, "lat"),
+        (math.inf, 29.0, "lon"),
+        (119.0, -math.inf, "lat"),
+    ],
 )
 def test_coordinates_that_are_not_finite_are_refused_naming_the_field(
     lon: float, lat: float, field: str
@@ -246,8 +270,12 @@ def test_an_unknown_crs_is_refused_naming_the_crs_field() -> None:
 
 def test_gcj02_input_is_converted_before_routing() -> None:
     # A small grid (about 100 m): the GCJ-02 offset, a few hundred metres, would miss it.
-    r = router({"330825100001001": box(X0, Y0, X0 + D, Y0 + D),
-                "330825100001002": box(X0 + 10 * D, Y0 + 10 * D, X0 + 11 * D, Y0 + 11 * D)})
+    r = router(
+        {
+            "330825100001001": box(X0, Y0, X0 + D, Y0 + D),
+            "330825100001002": box(X0 + 10 * D, Y0 + 10 * D, X0 + 11 * D, Y0 + 11 * D),
+        }
+    )
     lon, lat = X0 + D / 2, Y0 + D / 2
     g_lon, g_lat = wgs84_to_gcj02(lon, lat)
     assert metres(lon, lat, g_lon, g_lat) > 200
@@ -307,8 +335,11 @@ def test_route_many_agrees_with_route_point_by_point() -> None:
         single = r.route(lon[i], lat[i])
         code = r.grids[batch.grid_index[i]].code if batch.grid_index[i] >= 0 else None
         distance = None if math.isnan(batch.distance_m[i]) else round(batch.distance_m[i], 2)
-        assert (methods[i], code, distance) == (single.method, single.grid_code,
-                                                single.distance_m), (lon[i], lat[i])
+        assert (methods[i], code, distance) == (
+            single.method,
+            single.grid_code,
+            single.distance_m,
+        ), (lon[i], lat[i])
         if single.method is RoutingMethod.border:
             assert len(single.candidates) == batch.candidate_count[i] > 1
     # Every way of routing occurs, so the comparison covered all of them.
@@ -334,8 +365,9 @@ def test_route_many_agrees_with_a_brute_force_reference() -> None:
     outside = np.flatnonzero(~covers.any(axis=1))
     utm = pyproj.Transformer.from_crs(4326, 32650, always_xy=True)
     px, py = utm.transform(lon[outside], lat[outside])
-    projected = shapely.transform(geoms, lambda xy: np.column_stack(
-        utm.transform(xy[:, 0], xy[:, 1])))
+    projected = shapely.transform(
+        geoms, lambda xy: np.column_stack(utm.transform(xy[:, 0], xy[:, 1]))
+    )
     gaps = shapely.distance(projected[np.newaxis, :], shapely.points(px, py)[:, np.newaxis])
     closest = gaps.min(axis=1)
     near = closest <= 50

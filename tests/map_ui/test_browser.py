@@ -8,9 +8,9 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from sqlalchemy import text
 
-from tests.browser import chromium_page
+from api.demo.people import DEMO_PASSWORD
+from tests.browser import chromium_page, sign_in_page
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
@@ -47,29 +47,36 @@ OPEN_POPUP = """
 
 
 @pytest.fixture
-def xss_event(live_server, engine):
+def xss_event(live_server, live_admin_headers):
     """An event whose title and description are markup, posted through the API."""
     external_id = f"xss-{uuid.uuid4()}"
-    answer = httpx.post(f"{live_server}/api/v1/events", json={
-        "title": "<img src=x onerror=alert(1)>",
-        "description": "<script>alert(1)</script>",
-        "category_code": "0102", "source": "citizen", "lon": 119.17, "lat": 29.03,
-        "external_id": external_id,
-    })
+    answer = httpx.post(
+        f"{live_server}/api/v1/events",
+        headers=live_admin_headers,
+        json={
+            "title": "<img src=x onerror=alert(1)>",
+            "description": "<script>alert(1)</script>",
+            "category_code": "0102",
+            "source": "citizen",
+            "lon": 119.17,
+            "lat": 29.03,
+            "external_id": external_id,
+        },
+    )
     assert answer.status_code == 201, answer.text
-    yield answer.json()
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM event WHERE external_id = :x"), {"x": external_id})
+    return answer.json()
 
 
 def test_map_shows_boundaries_and_events_with_no_request_elsewhere(live_server, xss_event):
     with chromium_page(viewport=(1366, 768)) as (page, requests, dialogs):
-        page.goto(f"{live_server}/")
+        sign_in_page(page, live_server, "admin", DEMO_PASSWORD)
         page.wait_for_function(
-            f"() => document.body.innerText.includes('{'事件状态'}')", timeout=15_000)
+            f"() => document.body.innerText.includes('{'事件状态'}')", timeout=15_000
+        )
         page.wait_for_function(
             f"() => {{ const c = ({COUNT_LAYERS})(); return c.village > 0 && c.events > 0; }}",
-            timeout=20_000)
+            timeout=20_000,
+        )
         page.wait_for_timeout(1000)
         counts = page.evaluate(COUNT_LAYERS)
         assert counts["township"] == 15

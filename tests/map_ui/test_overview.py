@@ -17,8 +17,8 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""")
 def test_page_links_only_local_files():
     html = render_overview(OverviewConfig())
     assert not EXTERNAL.search(html), EXTERNAL.findall(html)
-    assert '/static/vendor/leaflet/leaflet.js' in html
-    assert '/static/vendor/leaflet-realtime/leaflet-realtime.js' in html
+    assert "/static/vendor/leaflet/leaflet.js" in html
+    assert "/static/vendor/leaflet-realtime/leaflet-realtime.js" in html
     for unused in ("jquery", "bootstrap", "font-awesome", "fontawesome", "awesome-markers"):
         assert unused not in html.lower()
 

@@ -1,0 +1,143 @@
+"""Photos of events: checked by their bytes, stored on disk by hash, served to who may see."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.attachments.models import Attachment
+from api.errors import DomainError, InvalidInput, NotFound
+from api.events.models import Event
+from api.events.visibility import can_see
+from api.users.models import Role
+from api.users.service import Actor, Forbidden
+
+KINDS = ("before", "after", "other")
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+class TooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    event_id: int
+    kind: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    original_name: str | None
+    uploaded_at: datetime
+    url: str
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The image type the bytes really are (JPEG, PNG or WebP), whatever the name says."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def store(
+    *,
+    session: Session,
+    actor: Actor,
+    event_id: int,
+    data: bytes,
+    kind: str,
+    original_name: str | None,
+    media_dir: Path,
+    max_bytes: int,
+) -> Attachment:
+    """Check and store one photo for an event; the caller commits."""
+    event = session.get(Event, event_id)
+    if event is None or not can_see(session, actor, event):
+        raise NotFound(f"there is no event {event_id} you can see", field="event_id")
+    if actor.role is Role.viewer:
+        raise Forbidden("a viewer cannot add photos", field="role")
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}; got {kind!r}", field="kind")
+    if len(data) > max_bytes:
+        raise TooLarge(
+            f"the photo has {len(data) / 1e6:.1f} MB; at most {max_bytes / 1e6:.1f} MB is accepted",
+            field="file",
+        )
+    content_type = sniff_image(data)
+    if content_type is None:
+        raise InvalidInput(
+            "the file is not a JPEG, PNG or WebP image (checked from its content, not its name)",
+            field="file",
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(digest[:2]) / f"{digest}.{_EXTENSIONS[content_type]}"
+    target = media_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)  # atomic: a reader never sees half a photo
+    attachment = Attachment(
+        event_id=event_id,
+        kind=kind,
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=digest,
+        storage_path=str(relative),
+        original_name=(original_name or "")[:200] or None,
+        uploaded_by_id=actor.id,
+        uploaded_at=datetime.now(ZoneInfo("Asia/Shanghai")),
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def get_for(*, session: Session, actor: Actor, attachment_id: int) -> Attachment:
+    """An attachment of an event the actor may see, or NotFound."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(f"there is no attachment {attachment_id}", field="attachment_id")
+    event = session.get(Event, attachment.event_id)
+    if event is None or not can_see(session, actor, event):
+        raise NotFound(f"there is no attachment {attachment_id} you can see", field="attachment_id")
+    return attachment
+
+
+def list_for(*, session: Session, actor: Actor, event_id: int) -> list[Attachment]:
+    event = session.get(Event, event_id)
+    if event is None or not can_see(session, actor, event):
+        raise NotFound(f"there is no event {event_id} you can see", field="event_id")
+    return list(
+        session.scalars(
+            select(Attachment).where(Attachment.event_id == event_id).order_by(Attachment.id)
+        )
+    )
+
+
+def to_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.id,
+        event_id=attachment.event_id,
+        kind=attachment.kind,
+        content_type=attachment.content_type,
+        size_bytes=attachment.size_bytes,
+        sha256=attachment.sha256,
+        original_name=attachment.original_name,
+        uploaded_at=attachment.uploaded_at,
+        url=f"/api/v1/attachments/{attachment.id}",
+    )

@@ -1,0 +1,161 @@
+"""`shuxin users`, `shuxin units`, `shuxin categories`, `shuxin deadline`, `shuxin sweep`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from api.categories.service import DEFAULT_PLATFORMS, load_catalog
+from api.cli.common import console, fail, ready_database
+from api.database import session_scope
+from api.errors import DomainError
+from api.settings import get_settings
+from api.supervision.service import sweep as run_sweep
+from api.units.models import UnitKind
+from api.units.service import list_units, sync_units
+from api.users.models import Role
+from api.users.service import create_user
+from api.worktime.calendar import TimeLimit
+from api.worktime.service import calendar
+from gis.boundaries import active_set
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+users = typer.Typer(help="People who sign in.", no_args_is_help=True)
+units = typer.Typer(
+    help="Units: command room, platforms, departments, villages, grids.", no_args_is_help=True
+)
+categories = typer.Typer(help="The category catalog.", no_args_is_help=True)
+
+
+@users.command("create")
+def users_create(
+    login: str = typer.Argument(..., help="Sign-in name"),
+    role: Role = typer.Option(..., help="commander, handler, grid_worker, county, viewer, admin"),
+    unit: str | None = typer.Option(None, help="Unit code (every role but admin has one)"),
+    password: str | None = typer.Option(None, help="At least 8 characters; default: generated"),
+    name: str | None = typer.Option(None, help="Display name (default: the login)"),
+) -> None:
+    """Create a user; the password is printed when it was generated."""
+    url = ready_database()
+    try:
+        with session_scope(url) as session:
+            user, secret = create_user(
+                session=session,
+                login=login,
+                role=role,
+                unit_code=unit,
+                password=password,
+                display_name=name,
+            )
+    except DomainError as exc:
+        raise fail(exc.message) from None
+    console.print(f"Created {user.login} ({role.value}{', ' + unit if unit else ''}).")
+    if password is None:
+        console.print(f"Password: {secret}  (give it to the user; it is not shown again)")
+
+
+@units.command("list")
+def units_list(
+    kind: UnitKind | None = typer.Option(None, help="Only this kind"),
+    township: str | None = typer.Option(None, help="Only this township code"),
+) -> None:
+    """List units with their codes, kinds and areas."""
+    url = ready_database()
+    with session_scope(url) as session:
+        rows = list_units(session=session, kind=kind, township=township)
+    table = Table("code", "name", "kind", "township", "areas")
+    for u in rows:
+        table.add_row(u.code, u.name, u.kind, u.township_code or "", ",".join(u.area_codes))
+    console.print(table)
+    console.print(f"{len(rows)} units")
+
+
+@units.command("sync")
+def units_sync(
+    county_code: str = typer.Option("330825", help="County code"),
+    county_name: str = typer.Option("龙游县", help="County name"),
+) -> None:
+    """Create the units of the active boundary set (existing units are kept)."""
+    url = ready_database()
+    with session_scope(url) as session:
+        current = active_set(session)
+        if current is None:
+            raise fail("no boundary set is active: activate one first")
+        result = sync_units(
+            session=session, set_id=current.id, county_code=county_code, county_name=county_name
+        )
+    console.print(f"{result.created} units created ({result.total} in the set's plan).")
+
+
+@categories.command("load")
+def categories_load(
+    file: Path = typer.Argument(
+        ...,
+        help="CSV: code,name,parent_code,platform,urgencies,"
+        "acknowledge_limit,handle_limit,urgent_handle_limit",
+    ),
+    platforms: Path = typer.Option(
+        DEFAULT_PLATFORMS, help="CSV of platforms: code,name,sort_order"
+    ),
+) -> None:
+    """Load (insert or update) the category catalog; codes missing from the file are
+    deactivated, never deleted."""
+    for path in (file, platforms):
+        if not path.exists():
+            raise fail(f"{path} does not exist")
+    url = ready_database()
+    try:
+        with session_scope(url) as session:
+            result = load_catalog(session=session, categories_path=file, platforms_path=platforms)
+    except DomainError as exc:
+        raise fail(f"{exc.message}\nNothing was changed.") from None
+    console.print(
+        f"Loaded {result.categories} categories and {result.platforms} platforms; "
+        f"{result.deactivated} deactivated."
+    )
+
+
+def deadline(
+    start: str = typer.Option(..., "--from", help='Start, e.g. "2026-09-30 16:00" (Asia/Shanghai)'),
+    working_hours: float | None = typer.Option(None, help="Working hours to add"),
+    working_days: float | None = typer.Option(None, help="Working days to add"),
+    hours: float | None = typer.Option(None, help="Natural hours to add"),
+) -> None:
+    """Print the due time, counting Chinese working time (weekends, holidays, 调休)."""
+    given = [
+        (v, u)
+        for v, u in ((working_hours, "wh"), (working_days, "wd"), (hours, "h"))
+        if v is not None
+    ]
+    if len(given) != 1:
+        raise fail("give exactly one of --working-hours, --working-days, --hours", 2)
+    try:
+        moment = datetime.fromisoformat(start)
+    except ValueError:
+        raise fail(f'--from must look like "2026-09-30 16:00"; got {start!r}', 2) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    value, unit = given[0]
+    if value < 0:
+        raise fail("the amount must not be negative", 2)
+    due = calendar(get_settings()).add(moment, TimeLimit(value, unit))
+    console.print(f"{due:%Y-%m-%d %H:%M}")
+
+
+def sweep() -> None:
+    """Mark tasks at risk and overdue now, and issue reminders and supervision orders."""
+    url = ready_database()
+    with session_scope(url) as session:
+        result = run_sweep(session=session, now=datetime.now(SHANGHAI))
+    if not result.ran:
+        console.print("Another sweep is running; nothing done.")
+        return
+    console.print(
+        f"{result.overdue_events} events newly overdue (supervision orders issued), "
+        f"{result.at_risk_events} newly at risk (reminders sent)."
+    )

@@ -1,0 +1,42 @@
+"""The in-app deadline sweep: a background thread per worker; an advisory lock lets one run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from api.database import session_scope
+from api.supervision.service import sweep
+
+log = logging.getLogger("shuxin.sweep")
+
+
+class SweepThread(threading.Thread):
+    """Runs the sweep every `interval_s` seconds until stopped."""
+
+    def __init__(self, interval_s: int) -> None:
+        super().__init__(name="shuxin-sweep", daemon=True)
+        self.interval_s = interval_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval_s):
+            try:
+                with session_scope() as session:
+                    result = sweep(session=session, now=datetime.now(ZoneInfo("Asia/Shanghai")))
+                if result.overdue_events or result.at_risk_events:
+                    log.info(
+                        "deadline sweep: %d events overdue (supervision orders issued), "
+                        "%d at risk (reminders sent)",
+                        result.overdue_events,
+                        result.at_risk_events,
+                    )
+            except Exception:  # noqa: BLE001 - the sweep must survive a bad minute
+                log.exception(
+                    "the deadline sweep failed; it will try again in %d s", self.interval_s
+                )
+
+    def stop(self) -> None:
+        self.stopped.set()

@@ -1,0 +1,107 @@
+"""The deadline sweep: at-risk reminders and overdue supervision orders, set-based in SQL.
+
+Run every minute (inside the app, or `shuxin sweep` from cron). Each run:
+1. marks open tasks whose handling deadline has passed as overdue, issues an automatic
+   supervision order (督办单, yellow) to the unit, flags the event overdue;
+2. marks open tasks past the at-risk point (80% of the time used, a setting) as at risk and
+   sends the unit an automatic reminder, flags the event at risk.
+Each event touched gets one new version and one timeline entry per step, by the system.
+Deadlines are the values stored on the tasks when they were assigned (or extended): the sweep
+computes nothing new, so the screen, the sweep and the indicators agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.settings import get_settings
+from api.worktime.calendar import TimeLimit
+from api.worktime.service import calendar
+
+SWEEP_LOCK = 727_001  # pg advisory lock key: one sweep at a time across workers
+OPEN_STATES = "('pending','acknowledged','in_progress')"
+
+_OVERDUE = f"""
+WITH due AS (
+    UPDATE task SET overdue_notified_at = :now,
+                    at_risk_notified_at = COALESCE(at_risk_notified_at, :now)
+    WHERE state IN {OPEN_STATES} AND overdue_notified_at IS NULL AND handle_due <= :now
+    RETURNING id, event_id, unit_id, handle_due
+), orders AS (
+    INSERT INTO supervision (event_id, task_id, unit_id, kind, level, issued_at, reply_due,
+                             message, state)
+    SELECT d.event_id, d.id, d.unit_id, 'order', 'yellow', :now, :reply_due,
+           '超期未办结，系统自动督办：请说明原因并尽快办结。', 'open'
+    FROM due d
+    RETURNING id, event_id, task_id
+), per_event AS (
+    SELECT d.event_id, array_agg(d.id ORDER BY d.id) AS task_ids,
+           array_agg(o.id ORDER BY d.id) AS order_ids, min(d.handle_due) AS due
+    FROM due d JOIN orders o ON o.task_id = d.id
+    GROUP BY d.event_id
+), bumped AS (
+    UPDATE event e SET version = e.version + 1, overdue = true, at_risk = false,
+                       updated_at = :now
+    FROM per_event p WHERE e.id = p.event_id
+    RETURNING e.id, e.version, e.status, p.task_ids, p.order_ids, p.due
+)
+INSERT INTO event_timeline (event_id, seq, at, action, actor_name, from_status, to_status,
+                            comment, details)
+SELECT id, version, :now, 'auto_supervise', '系统', status, status,
+       '超期未办结，已自动发出督办单', jsonb_build_object(
+           'task_ids', task_ids, 'supervision_ids', order_ids, 'handle_due', due,
+           'level', 'yellow', 'reply_due', CAST(:reply_due AS timestamptz))
+FROM bumped
+RETURNING event_id
+"""
+
+_AT_RISK = f"""
+WITH due AS (
+    UPDATE task SET at_risk_notified_at = :now
+    WHERE state IN {OPEN_STATES} AND at_risk_notified_at IS NULL AND at_risk_at <= :now
+          AND handle_due > :now
+    RETURNING id, event_id, unit_id, handle_due
+), reminders AS (
+    INSERT INTO supervision (event_id, task_id, unit_id, kind, level, issued_at, message, state)
+    SELECT d.event_id, d.id, d.unit_id, 'reminder', NULL, :now,
+           '办理时限即将到期，请抓紧办理。', 'closed'
+    FROM due d
+    RETURNING id
+), per_event AS (
+    SELECT event_id, array_agg(id ORDER BY id) AS task_ids, min(handle_due) AS due
+    FROM due GROUP BY event_id
+), bumped AS (
+    UPDATE event e SET version = e.version + 1, at_risk = true, updated_at = :now
+    FROM per_event p WHERE e.id = p.event_id
+    RETURNING e.id, e.version, e.status, p.task_ids, p.due
+)
+INSERT INTO event_timeline (event_id, seq, at, action, actor_name, from_status, to_status,
+                            comment, details)
+SELECT id, version, :now, 'auto_remind', '系统', status, status,
+       '办理时限已用去八成，已自动提醒承办单位', jsonb_build_object(
+           'task_ids', task_ids, 'handle_due', due)
+FROM bumped
+RETURNING event_id
+"""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    overdue_events: int
+    at_risk_events: int
+    ran: bool = True
+
+
+def sweep(*, session: Session, now: datetime) -> SweepResult:
+    """One pass of the deadline sweep at `now`; the caller commits. Skips (ran=False) if
+    another sweep holds the lock."""
+    if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK}):
+        return SweepResult(0, 0, ran=False)
+    reply_due = calendar(get_settings()).add(now, TimeLimit(1, "wd"))
+    overdue = session.execute(text(_OVERDUE), {"now": now, "reply_due": reply_due}).all()
+    at_risk = session.execute(text(_AT_RISK), {"now": now}).all()
+    return SweepResult(len(overdue), len(at_risk))

@@ -1,0 +1,161 @@
+"""Users: creating them, signing in, and who is acting."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.errors import Conflict, DomainError, InvalidInput, NotFound
+from api.units.models import Unit, UnitKind
+from api.users.models import Role, User
+from api.users.schemas import UnitRef, UserOut
+from api.users.security import hash_password, verify_password
+
+LOGIN = re.compile(r"^[a-zA-Z0-9_.\-]{2,64}$")
+
+# Which kinds of unit each role belongs to.
+ROLE_UNIT_KINDS: dict[Role, tuple[UnitKind, ...]] = {
+    Role.commander: (UnitKind.command_room,),
+    Role.handler: (
+        UnitKind.platform,
+        UnitKind.department,
+        UnitKind.village,
+        UnitKind.grid,
+        UnitKind.command_room,
+    ),
+    Role.grid_worker: (UnitKind.grid, UnitKind.village),
+    Role.county: (UnitKind.county_center,),
+    Role.viewer: tuple(UnitKind),
+}
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user and their unit, as the rules need them."""
+
+    id: int
+    login: str
+    name: str
+    role: Role
+    unit_id: int | None
+    unit_code: str | None
+    unit_name: str | None
+    unit_kind: UnitKind | None
+    township_code: str | None
+    area_codes: tuple[str, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+    def describe(self) -> str:
+        """'张三 (handler, 龙洲街道派出所)' for messages."""
+        unit = f", {self.unit_name}" if self.unit_name else ""
+        return f"{self.name} ({self.role.value}{unit})"
+
+    def to_out(self) -> UserOut:
+        unit = (
+            UnitRef(
+                code=self.unit_code,
+                name=self.unit_name or "",
+                kind=self.unit_kind.value if self.unit_kind else "",
+            )
+            if self.unit_code
+            else None
+        )
+        return UserOut(login=self.login, display_name=self.name, role=self.role, unit=unit)
+
+
+def actor_for(session: Session, user_id: int) -> Actor | None:
+    """The active user with this id as an Actor, or None."""
+    row = session.execute(
+        select(User, Unit)
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .where(User.id == user_id, User.active)
+    ).first()
+    if row is None:
+        return None
+    user, unit = row
+    return Actor(
+        id=user.id,
+        login=user.login,
+        name=user.display_name,
+        role=Role(user.role),
+        unit_id=unit.id if unit else None,
+        unit_code=unit.code if unit else None,
+        unit_name=unit.name if unit else None,
+        unit_kind=UnitKind(unit.kind) if unit else None,
+        township_code=unit.township_code if unit else None,
+        area_codes=tuple(unit.area_codes or ()) if unit else (),
+    )
+
+
+def authenticate(*, session: Session, login: str, password: str) -> Actor:
+    """The actor for a login and password; Unauthorized with one message for any mismatch."""
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        raise Unauthorized("wrong login or password", field="password")
+    actor = actor_for(session, user.id)
+    assert actor is not None
+    return actor
+
+
+def create_user(
+    *,
+    session: Session,
+    login: str,
+    role: Role,
+    unit_code: str | None,
+    password: str | None = None,
+    display_name: str | None = None,
+) -> tuple[User, str]:
+    """Create a user; (user, password) — a password is generated when none is given."""
+    if not LOGIN.match(login):
+        raise InvalidInput("login must be 2-64 letters, digits, '.', '_' or '-'", field="login")
+    if session.scalar(select(User).where(User.login == login)) is not None:
+        raise Conflict(f"a user {login!r} already exists", field="login")
+    unit = None
+    if unit_code:
+        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise NotFound(
+                f"there is no unit {unit_code!r}; `shuxin units list` shows them "
+                "(GET /api/v1/units)",
+                field="unit",
+            )
+    if role is not Role.admin:
+        if unit is None:
+            raise InvalidInput(f"a {role.value} belongs to a unit: give --unit CODE", field="unit")
+        if UnitKind(unit.kind) not in ROLE_UNIT_KINDS[role]:
+            kinds = ", ".join(k.value for k in ROLE_UNIT_KINDS[role])
+            raise InvalidInput(
+                f"a {role.value} belongs to a unit of kind {kinds}; {unit.code} is a {unit.kind}",
+                field="unit",
+            )
+    if password is not None and len(password) < 8:
+        raise InvalidInput("password must have at least 8 characters", field="password")
+    password = password or secrets.token_urlsafe(9)
+    user = User(
+        login=login,
+        display_name=display_name or login,
+        role=role.value,
+        unit_id=unit.id if unit else None,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user, password
