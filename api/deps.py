@@ -1,51 +1,77 @@
-"""FastAPI dependencies, written once: the database session, the settings, the signed-in user."""
+"""FastAPI dependencies, written once: the unit of work, the settings, the signed-in user.
+
+Routes are `async def` and hand their work to `Tx`: one worker thread runs it with one session
+and commits once (or rolls back on any error). One thread hop per request, and the session never
+moves between threads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import time
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.database import new_session
+from api.database import session_scope
 from api.settings import Settings, get_settings
 from api.users.security import read_token
 from api.users.service import Actor, Unauthorized, actor_for
+
+T = TypeVar("T")
 
 TOKEN_COOKIE = "shuxin_token"
 CSRF_HEADER = "X-Requested-With"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_session() -> Iterator[Session]:
-    """One session per request; it commits once when the route returns, rolls back on error."""
-    session = new_session()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+class Transactions:
+    """Runs a unit of work `work(session)` in a worker thread, in one transaction."""
+
+    async def __call__(self, work: Callable[[Session], T]) -> T:
+        return await run_in_threadpool(self.run, work)
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        with session_scope() as session:
+            return work(session)
 
 
-# scope="function": commit before the response is sent, so a failed commit is an error answer.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+_transactions = Transactions()
+
+
+async def get_transactions() -> Transactions:
+    return _transactions
+
+
+Tx = Annotated[Transactions, Depends(get_transactions)]
+
+
+async def _settings() -> Settings:
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
+_ACTOR_TTL_S = 10.0
+_actors: dict[int, tuple[float, Actor]] = {}
 
-def current_actor(
+
+async def current_actor(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
+    tx: Tx,
     bearer: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Actor:
-    """The signed-in user (bearer token, or the map pages' cookie); 401 otherwise."""
+    """The signed-in user (bearer token, or the map pages' cookie); 401 otherwise.
+
+    Who a user is (role, unit, active) is read from the database at most every 10 s per
+    process: a deactivated user or a changed role takes effect within 10 s.
+    """
     token = bearer
     from_cookie = False
     if token is None:
@@ -54,13 +80,26 @@ def current_actor(
     if token is None:
         raise Unauthorized("sign in first: POST /api/v1/auth/token (or open /login)")
     user_id = read_token(token, settings)
-    actor = actor_for(session, user_id) if user_id is not None else None
-    if actor is None:
+    if user_id is None:
         raise Unauthorized("the sign-in has expired or is not valid: sign in again")
     if from_cookie and request.method not in _SAFE_METHODS and CSRF_HEADER not in request.headers:
         # A cookie alone could come from another site's form; the page's own scripts add this.
         raise Unauthorized(f"requests signed in by cookie must carry the {CSRF_HEADER} header")
+    now = time.monotonic()
+    cached = _actors.get(user_id)
+    if cached is not None and now - cached[0] < _ACTOR_TTL_S:
+        return cached[1]
+    actor = await tx(lambda session: actor_for(session, user_id))
+    if actor is None:
+        _actors.pop(user_id, None)
+        raise Unauthorized("this account is disabled or no longer exists")
+    _actors[user_id] = (now, actor)
     return actor
+
+
+def forget_actors() -> None:
+    """Drop the cached actors (tests, and after changing users in this process)."""
+    _actors.clear()
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from api.attachments.routes import router as attachments_router
 from api.boundaries.routes import router as boundaries_router
 from api.categories.routes import router as categories_router
-from api.deps import SessionDep
+from api.deps import Tx
 from api.errors import install_error_handlers
 from api.events.action_routes import router as actions_router
 from api.events.routes import router as events_router
@@ -65,9 +65,9 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/health", tags=["health"])
-    def health(session: SessionDep) -> dict:
+    async def health(tx: Tx) -> dict:
         """Liveness and database reachability."""
-        session.execute(text("SELECT 1"))
+        await tx(lambda s: s.execute(text("SELECT 1")))
         return {"status": "ok"}
 
     return app

@@ -428,6 +428,12 @@ def bench_http(n_requests: int, seed: int) -> list[Row]:
             f"server up at {base} (pid {process.pid}, 1 worker) in "
             f"{time.perf_counter() - started:.1f} s; log {log_path}"
         )
+        from api.demo.people import DEMO_PASSWORD
+
+        token = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}
+        ).json()
+        headers["Authorization"] = f"Bearer {token['access_token']}"
         with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
             for body in bodies[:WARMUP_REQUESTS]:
                 response = client.post("/api/v1/events", content=body)

@@ -323,11 +323,12 @@ def build_router(session: Session, *, tolerance_m: float) -> GridRouter | None:
     )
 
 
+_ACTIVE_TOKEN = text("SELECT id, activated_at FROM boundary_set WHERE is_active")
+
+
 def active_set_token(session: Session) -> tuple[int, datetime] | None:
     """(id, activation time) of the active set: cheap to read, changes on every activation."""
-    row = session.execute(
-        select(BoundarySet.id, BoundarySet.activated_at).where(BoundarySet.is_active)
-    ).first()
+    row = session.execute(_ACTIVE_TOKEN).first()
     return (row[0], row[1]) if row else None
 
 
@@ -344,18 +345,16 @@ def get_area(session: Session, *, code: str, set_name: str | None = None) -> dic
     return features[0]
 
 
-def query_areas(
-    session: Session,
+def _area_filters(
     *,
     set_id: int,
-    level: AreaLevel | None = None,
-    parent: str | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
-    code: str | None = None,
-    simplify_m: float | None = None,
-    limit: int | None = None,
-) -> list[dict]:
-    """Areas of a set as GeoJSON Features, filtered; geometry simplified if `simplify_m`."""
+    level: AreaLevel | None,
+    parent: str | None,
+    bbox: tuple[float, float, float, float] | None,
+    code: str | None,
+    simplify_m: float | None,
+) -> tuple[str, str, dict]:
+    """(WHERE clause, geometry expression, parameters) shared by the area queries."""
     where = ["a.set_id = :set_id"]
     params: dict = {"set_id": set_id}
     if level is not None:
@@ -375,32 +374,66 @@ def query_areas(
         # Degrees of latitude per metre; good enough for display simplification.
         geometry = "ST_SimplifyPreserveTopology(a.geom, :tolerance)"
         params["tolerance"] = simplify_m / 111_320.0
-    sql = (
-        f"SELECT a.code, a.name, a.level, a.parent_code, a.area_m2, s.name, "
-        f"ST_AsGeoJSON({geometry}, 6) FROM area a JOIN boundary_set s ON s.id = a.set_id "
-        f"WHERE {' AND '.join(where)} ORDER BY a.code"
-    )
-    if limit:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    return [
-        {
-            "type": "Feature",
-            "id": code,
-            "properties": {
-                "code": code,
-                "name": name,
-                "level": lvl,
-                "parent_code": parent_code,
-                "area_km2": round(area_m2 / 1e6, 4),
-                "set": set_name,
-            },
-            "geometry": json.loads(geojson),
-        }
-        for code, name, lvl, parent_code, area_m2, set_name, geojson in session.execute(
-            text(sql), params
+    return " AND ".join(where), geometry, params
+
+
+def query_areas(
+    session: Session,
+    *,
+    set_id: int,
+    level: AreaLevel | None = None,
+    parent: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    code: str | None = None,
+    simplify_m: float | None = None,
+) -> list[dict]:
+    """Areas of a set as GeoJSON Features (WGS84), filtered; simplified if `simplify_m`."""
+    return json.loads(
+        feature_collection_json(
+            session,
+            set_id=set_id,
+            level=level,
+            parent=parent,
+            bbox=bbox,
+            code=code,
+            simplify_m=simplify_m,
         )
-    ]
+    )["features"]
+
+
+def feature_collection_json(
+    session: Session,
+    *,
+    set_id: int,
+    level: AreaLevel | None = None,
+    parent: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    code: str | None = None,
+    simplify_m: float | None = None,
+    name: str | None = None,
+) -> str:
+    """Areas of a set as the text of a GeoJSON FeatureCollection, built by PostGIS."""
+    where, geometry, params = _area_filters(
+        set_id=set_id, level=level, parent=parent, bbox=bbox, code=code, simplify_m=simplify_m
+    )
+    params["name"] = name
+    sql = f"""
+        SELECT json_build_object(
+            'type', 'FeatureCollection', 'name', CAST(:name AS text),
+            'features', COALESCE(json_agg(f.feature ORDER BY f.code), '[]'::json))::text
+        FROM (
+            SELECT a.code, json_build_object(
+                'type', 'Feature', 'id', a.code,
+                'properties', json_build_object(
+                    'code', a.code, 'name', a.name, 'level', a.level,
+                    'parent_code', a.parent_code, 'area_km2', round((a.area_m2 / 1e6)::numeric, 4),
+                    'set', s.name),
+                'geometry', ST_AsGeoJSON({geometry}, 6)::json) AS feature
+            FROM area a JOIN boundary_set s ON s.id = a.set_id
+            WHERE {where}
+        ) AS f
+    """
+    return session.execute(text(sql), params).scalar_one()
 
 
 def set_by_id_or_active(session: Session, set_name: str | None) -> BoundarySet:

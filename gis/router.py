@@ -105,6 +105,11 @@ def check_lon_lat(lon: float, lat: float) -> None:
         raise InvalidCoordinates(f"lon must be in [-180, 180], got {lon:g}", "lon")
 
 
+def check_ok(lon: float, lat: float) -> bool:
+    """True if (lon, lat) is a finite WGS84 point in range."""
+    return math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90
+
+
 class GridRouter:
     """An immutable STRtree index of one boundary set's grids, in WGS84 lon/lat degrees."""
 
@@ -164,21 +169,66 @@ class GridRouter:
         x, y = to_wgs84(lon, lat, crs_key)
         x, y = float(x), float(y)
         check_lon_lat(x, y)
-        batch = self.route_many(np.array([x]), np.array([y]))
-        result = self._result(batch, 0, x, y)
+        result = self._route_one(x, y)
         if (
             result.method is RoutingMethod.unrouted
             and len(self)
             and not crs_key.startswith("EPSG:")
         ):
-            swapped = self.route_many(np.array([y]), np.array([x]))
-            if swapped.method[0] in (_INSIDE, _BORDER, _NEAREST):
+            swapped = self._route_one(y, x) if check_ok(y, x) else None
+            if swapped is not None and swapped.method is not RoutingMethod.unrouted:
                 raise InvalidCoordinates(
                     f"the point lon={lon:g}, lat={lat:g} is in no grid, but lon={lat:g}, "
                     f"lat={lon:g} is: lon and lat look swapped",
                     "lon",
                 )
         return result
+
+    def _route_one(self, lon: float, lat: float) -> RouteResult:
+        """One valid WGS84 point: a direct tree query, the batch path only when it is in no grid
+        (the nearest-grid search)."""
+        hits = (
+            self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+            if len(self)
+            else np.empty(0, dtype="int64")
+        )
+        if not len(hits):
+            return self._result(self.route_many(np.array([lon]), np.array([lat])), 0, lon, lat)
+        grid = self.grids[int(hits.min())]
+        candidates = tuple(sorted(self.codes[hits], key=code_sort_key))
+        return self._make(
+            RoutingMethod.border if len(hits) > 1 else RoutingMethod.inside,
+            grid,
+            0.0,
+            candidates,
+            lon,
+            lat,
+        )
+
+    def _make(
+        self,
+        method: RoutingMethod,
+        grid: GridRecord | None,
+        distance: float | None,
+        candidates: tuple[str, ...],
+        lon: float,
+        lat: float,
+    ) -> RouteResult:
+        return RouteResult(
+            method=method,
+            grid_code=grid.code if grid else None,
+            grid_name=grid.name if grid else None,
+            village_code=grid.village_code if grid else None,
+            village_name=grid.village_name if grid else None,
+            township_code=grid.township_code if grid else None,
+            township_name=grid.township_name if grid else None,
+            distance_m=distance,
+            candidates=candidates,
+            set_id=self.set_id,
+            set_name=self.set_name,
+            lon=lon,
+            lat=lat,
+        )
 
     def _result(self, batch: RouteBatch, i: int, lon: float, lat: float) -> RouteResult:
         method = _METHODS[batch.method[i]]
@@ -191,20 +241,8 @@ class GridRouter:
         elif grid is not None:
             candidates = (grid.code,)
         distance = float(batch.distance_m[i])
-        return RouteResult(
-            method=method,
-            grid_code=grid.code if grid else None,
-            grid_name=grid.name if grid else None,
-            village_code=grid.village_code if grid else None,
-            village_name=grid.village_name if grid else None,
-            township_code=grid.township_code if grid else None,
-            township_name=grid.township_name if grid else None,
-            distance_m=None if math.isnan(distance) else round(distance, 2),
-            candidates=candidates,
-            set_id=self.set_id,
-            set_name=self.set_name,
-            lon=lon,
-            lat=lat,
+        return self._make(
+            method, grid, None if math.isnan(distance) else round(distance, 2), candidates, lon, lat
         )
 
     # -- many points -----------------------------------------------------------------------------

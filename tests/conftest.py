@@ -122,16 +122,25 @@ def app_client(session):
     """The app over HTTP (in-process, not signed in), on the test's own transaction."""
     from fastapi.testclient import TestClient
 
-    from api.deps import get_session
+    from api.deps import Transactions, forget_actors, get_transactions
     from api.main import create_app
 
+    class TestTransactions(Transactions):
+        """Work runs in the test's own transaction; an error undoes it (a savepoint), as a
+        failed request's rollback would."""
+
+        def run(self, work):
+            with session.begin_nested():
+                return work(session)
+
     app = create_app()
+    forget_actors()
+    transactions = TestTransactions()
 
-    def _session():
-        yield session
-        session.flush()
+    async def _transactions():
+        return transactions
 
-    app.dependency_overrides[get_session] = _session
+    app.dependency_overrides[get_transactions] = _transactions
     with TestClient(app) as test_client:
         yield test_client
 

@@ -7,27 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.boundaries.schemas import BoundarySetOut
-from api.deps import SessionDep, current_actor
-from api.geojson import geojson_response, parse_bbox
+from api.deps import Tx, current_actor
+from api.geojson import GEOJSON, geojson_response, parse_bbox
 from gis import boundaries
 from gis.levels import AreaLevel
 
 router = APIRouter(prefix="/api/v1", tags=["boundaries"], dependencies=[Depends(current_actor)])
+GEOJSON_ANSWER = {200: {"content": {GEOJSON: {}}}}
 
 
 @router.get("/boundary-sets", response_model=list[BoundarySetOut])
-def list_boundary_sets(session: SessionDep) -> list[BoundarySetOut]:
+async def list_boundary_sets(tx: Tx) -> list[BoundarySetOut]:
     """Every boundary set with its counts per level; one is active."""
-    return [BoundarySetOut(**vars(s)) for s in boundaries.list_sets(session)]
+    return await tx(lambda s: [BoundarySetOut(**vars(x)) for x in boundaries.list_sets(s)])
 
 
-@router.get(
-    "/boundaries",
-    response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
-)
-def list_areas(
-    session: SessionDep,
+@router.get("/boundaries", response_class=Response, responses=GEOJSON_ANSWER)
+async def list_areas(
+    tx: Tx,
     level: AreaLevel | None = None,
     parent: Annotated[str | None, Query(description="Parent area code")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
@@ -37,25 +34,24 @@ def list_areas(
     ] = None,
 ) -> Response:
     """Areas of the active set (or `set`) as a GeoJSON FeatureCollection."""
-    boundary_set = boundaries.set_by_id_or_active(session, set)
-    features = boundaries.query_areas(
-        session,
-        set_id=boundary_set.id,
-        level=level,
-        parent=parent,
-        bbox=parse_bbox(bbox),
-        simplify_m=simplify_m,
-    )
-    return geojson_response(
-        {"type": "FeatureCollection", "name": boundary_set.name, "features": features}
-    )
+    box = parse_bbox(bbox)
+
+    def work(session) -> str:
+        boundary_set = boundaries.set_by_id_or_active(session, set)
+        return boundaries.feature_collection_json(
+            session,
+            set_id=boundary_set.id,
+            level=level,
+            parent=parent,
+            bbox=box,
+            simplify_m=simplify_m,
+            name=boundary_set.name,
+        )
+
+    return Response(await tx(work), media_type=GEOJSON)
 
 
-@router.get(
-    "/boundaries/{code}",
-    response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
-)
-def get_area(session: SessionDep, code: str, set: str | None = None) -> Response:
+@router.get("/boundaries/{code}", response_class=Response, responses=GEOJSON_ANSWER)
+async def get_area(tx: Tx, code: str, set: str | None = None) -> Response:
     """One area of the active set (or `set`) as a GeoJSON Feature."""
-    return geojson_response(boundaries.get_area(session, code=code, set_name=set))
+    return geojson_response(await tx(lambda s: boundaries.get_area(s, code=code, set_name=set)))

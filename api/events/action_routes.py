@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from api.deps import CurrentActor, SessionDep
+from api.deps import CurrentActor, Tx
 from api.events import service, workflow
 from api.events.schemas import ActionBody, EventOut
 from api.events.transitions import ROLES, Action
@@ -28,13 +28,14 @@ _ERRORS = {
 
 
 def _endpoint(action: Action, body_model: type[ActionBody]) -> Callable:
-    def endpoint(
-        event_id: int, body: ActionBody, session: SessionDep, actor: CurrentActor
-    ) -> EventOut:
-        event = workflow.perform(
-            session=session, event_id=event_id, action=action, actor=actor, body=body
-        )
-        return service.to_out(session, [event], actor)[0]
+    async def endpoint(event_id: int, body: ActionBody, tx: Tx, actor: CurrentActor) -> EventOut:
+        def work(session):
+            event = workflow.perform(
+                session=session, event_id=event_id, action=action, actor=actor, body=body
+            )
+            return service.to_out(session, [event], actor)[0]
+
+        return await tx(work)
 
     endpoint.__annotations__["body"] = body_model
     endpoint.__name__ = f"action_{action.name}"

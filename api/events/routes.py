@@ -1,4 +1,4 @@
-"""HTTP: report events, find them (JSON or GeoJSON), and take the loop's actions on them."""
+"""HTTP: report events, find them (JSON or GeoJSON), their timelines and the work queues."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api.deps import CurrentActor, SessionDep
+from api.deps import CurrentActor, Tx
 from api.events import service, workflow
 from api.events.models import EventStatus
 from api.events.queues import Queue, queue_events
@@ -29,7 +29,7 @@ REPORTERS = {Role.commander, Role.handler, Role.grid_worker, Role.county, Role.a
         200: {"model": EventOut, "description": "Already stored (same source + external_id)"}
     },
 )
-def report_event(data: EventIn, session: SessionDep, actor: CurrentActor) -> Response:
+async def report_event(data: EventIn, tx: Tx, actor: CurrentActor) -> Response:
     """Take in an event, route it by its location, and store it with its routing.
 
     An event that cannot be routed is stored too (routing.method = unrouted) and waits in
@@ -37,7 +37,7 @@ def report_event(data: EventIn, session: SessionDep, actor: CurrentActor) -> Res
     """
     if actor.role not in REPORTERS:
         raise Forbidden(f"a {actor.role.value} cannot report events", field="role")
-    event, created = service.create_event(session=session, data=data, actor=actor)
+    event, created = await tx(lambda s: service.create_event(session=s, data=data, actor=actor))
     return Response(
         event.model_dump_json(), status_code=201 if created else 200, media_type="application/json"
     )
@@ -46,8 +46,8 @@ def report_event(data: EventIn, session: SessionDep, actor: CurrentActor) -> Res
 @router.get(
     "/events", response_model=EventPage, responses={200: {"content": {"application/geo+json": {}}}}
 )
-def list_events(
-    session: SessionDep,
+async def list_events(
+    tx: Tx,
     actor: CurrentActor,
     status: Annotated[list[EventStatus] | None, Query()] = None,
     category: Annotated[str | None, Query(description="Category code (大类 includes 小类)")] = None,
@@ -84,37 +84,47 @@ def list_events(
         q=q,
     )
     geojson = wants_geojson(f, accept)
-    events, total = service.list_events(
-        session=session, filters=filters, actor=actor, limit=limit, offset=offset
-    )
-    items = service.to_out(session, events, actor, with_tasks=not geojson)
+
+    def work(session):
+        events, total = service.list_events(
+            session=session, filters=filters, actor=actor, limit=limit, offset=offset
+        )
+        return service.to_out(session, events, actor, with_tasks=not geojson), total
+
+    items, total = await tx(work)
     if geojson:
         return geojson_response(service.to_feature_collection(items, total=total))
     return EventPage(items=items, total=total or 0, limit=limit, offset=offset)
 
 
 @router.get("/events/{event_id}", response_model=EventOut)
-def get_event(event_id: int, session: SessionDep, actor: CurrentActor) -> EventOut:
+async def get_event(event_id: int, tx: Tx, actor: CurrentActor) -> EventOut:
     """One event with its routing, tasks and the actions you may take."""
-    event = service.get_event(session=session, event_id=event_id, actor=actor)
-    return service.to_out(session, [event], actor)[0]
+    return await tx(
+        lambda s: service.to_out(
+            s, [service.get_event(session=s, event_id=event_id, actor=actor)], actor
+        )[0]
+    )
 
 
 @router.get("/queues/{name}", response_model=list[EventOut], tags=["queues"])
-def get_queue(
+async def get_queue(
     name: Queue,
-    session: SessionDep,
+    tx: Tx,
     actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[EventOut]:
     """What you must do now: to_accept, to_assign, to_verify, overdue, at_risk, my_tasks,
     escalated, supervision."""
-    events = queue_events(session=session, actor=actor, queue=name, limit=limit, offset=offset)
-    return service.to_out(session, events, actor)
+    return await tx(
+        lambda s: service.to_out(
+            s, queue_events(session=s, actor=actor, queue=name, limit=limit, offset=offset), actor
+        )
+    )
 
 
 @router.get("/events/{event_id}/timeline", response_model=list[TimelineOut])
-def get_timeline(event_id: int, session: SessionDep, actor: CurrentActor) -> list[TimelineOut]:
+async def get_timeline(event_id: int, tx: Tx, actor: CurrentActor) -> list[TimelineOut]:
     """Every action on the event, in order: who, which unit, when, from and to which state."""
-    return workflow.timeline(session=session, event_id=event_id, actor=actor)
+    return await tx(lambda s: workflow.timeline(session=s, event_id=event_id, actor=actor))

@@ -25,11 +25,12 @@ from api.events.schemas import (
 from api.events.transitions import allowed_actions
 from api.events.visibility import can_see, visible_clause
 from api.events.workflow import tasks_of
-from api.routing.service import current_router
+from api.routing.service import cached_router, router_for_token
 from api.users.service import Actor
+from gis.boundaries import active_set_token
 from gis.crs import to_wgs84
 from gis.models import STORAGE_SRID, Area, BoundarySet
-from gis.router import RouteResult, RoutingMethod, check_lon_lat
+from gis.router import GridRouter, RouteResult, RoutingMethod, check_lon_lat
 
 
 class EventNotFound(NotFound):
@@ -47,10 +48,9 @@ def _category(session: Session, code: str) -> CategoryInfo:
     return category
 
 
-def _route(session: Session, data: EventIn) -> tuple[float, float, RouteResult | None]:
+def _route(router: GridRouter | None, data: EventIn) -> tuple[float, float, RouteResult | None]:
     """The WGS84 point of the report and its routing; no routing when no set is active (the
     event is stored unrouted and waits for a person)."""
-    router = current_router(session)
     if router is not None:
         result = router.route(data.lon, data.lat, data.crs)
         return result.lon, result.lat, result
@@ -64,17 +64,23 @@ def _route(session: Session, data: EventIn) -> tuple[float, float, RouteResult |
 # One round trip: the event and its first timeline entry, or nothing when the same source and
 # external_id are already stored (a retry), in which case the stored event is read back.
 _INTAKE = text(f"""
-WITH ins AS (
+WITH active AS (
+    SELECT id, activated_at FROM boundary_set WHERE is_active
+), ins AS (
     INSERT INTO event (title, description, category_code, urgency, source, external_id, status,
                        location, input_lon, input_lat, input_crs, address, occurred_at,
                        reporter_name, reporter_phone, reported_by_id, routing_set_id,
                        routing_method, grid_code, village_code, township_code,
                        routing_distance_m, routing_candidates)
-    VALUES (:title, :description, :category_code, :urgency, :source, :external_id, 'reported',
-            ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE_SRID}), :input_lon, :input_lat,
-            :input_crs, :address, :occurred_at, :reporter_name, :reporter_phone,
-            :reported_by_id, :routing_set_id, :routing_method, :grid_code, :village_code,
-            :township_code, :routing_distance_m, :routing_candidates)
+    SELECT :title, :description, :category_code, :urgency, :source, :external_id, 'reported',
+           ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE_SRID}), :input_lon, :input_lat,
+           :input_crs, :address, :occurred_at, :reporter_name, :reporter_phone,
+           :reported_by_id, :routing_set_id, :routing_method, :grid_code, :village_code,
+           :township_code, :routing_distance_m, :routing_candidates
+    -- Only if the set this process routed with is still the active one (else: route again).
+    WHERE (SELECT id FROM active) IS NOT DISTINCT FROM CAST(:expected_set AS integer)
+      AND (SELECT activated_at FROM active)
+          IS NOT DISTINCT FROM CAST(:expected_activation AS timestamptz)
     ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
     RETURNING id, created_at, updated_at, version
 ), timeline AS (
@@ -86,7 +92,9 @@ WITH ins AS (
                               'routing', CAST(:routing_method AS text))
     FROM ins
 )
-SELECT id, created_at, updated_at, version FROM ins
+SELECT (SELECT id FROM active), (SELECT activated_at FROM active),
+       ins.id, ins.created_at, ins.updated_at, ins.version
+FROM (SELECT 1) AS one LEFT JOIN ins ON true
 """)
 
 
@@ -101,40 +109,28 @@ def create_event(*, session: Session, data: EventIn, actor: Actor) -> tuple[Even
             f"{category.name}; allowed: {allowed}",
             field="urgency",
         )
-    lon, lat, result = _route(session, data)
-    method = (result.method if result else RoutingMethod.unrouted).value
-    reporter = data.reporter
-    params = dict(
-        title=data.title,
-        description=data.description,
-        category_code=category.code,
-        urgency=data.urgency.value,
-        source=data.source.value,
-        external_id=data.external_id,
-        lon=lon,
-        lat=lat,
-        input_lon=data.lon,
-        input_lat=data.lat,
-        input_crs=data.crs,
-        address=data.address,
-        occurred_at=data.occurred_at,
-        reporter_name=reporter.name if reporter else None,
-        reporter_phone=reporter.phone if reporter else None,
-        reported_by_id=actor.id,
-        routing_set_id=result.set_id if result else None,
-        routing_method=method,
-        grid_code=result.grid_code if result else None,
-        village_code=result.village_code if result else None,
-        township_code=result.township_code if result else None,
-        routing_distance_m=result.distance_m if result else None,
-        routing_candidates=list(result.candidates) if result else [],
-        actor_name=actor.name,
-        actor_role=actor.role.value,
-        unit_code=actor.unit_code,
-        unit_name=actor.unit_name,
-    )
-    row = session.execute(_INTAKE, params).first()
-    if row is None:  # stored before, perhaps by a concurrent retry: answer with that one
+    # The statement checks that the set this process routes with is still the active one; if
+    # another was activated meanwhile, route again with it (so no extra query per report).
+    loaded, token, router = cached_router()
+    if not loaded:
+        token = active_set_token(session)
+        router = router_for_token(session, token)
+    for _attempt in range(3):
+        lon, lat, result = _route(router, data)
+        row = session.execute(
+            _INTAKE, _intake_params(data, category, actor, lon, lat, result, token)
+        ).one()
+        active = (row[0], row[1]) if row[0] is not None else None
+        if active == token:
+            break
+        token, router = active, router_for_token(session, active)
+    else:
+        raise Conflict(
+            "the boundary sets were switched several times while this report came "
+            "in; send it again",
+            field="location",
+        )
+    if row[2] is None:  # stored before, perhaps by a concurrent retry: answer with that one
         existing = session.scalar(
             select(Event).where(
                 Event.source == data.source.value, Event.external_id == data.external_id
@@ -148,7 +144,9 @@ def create_event(*, session: Session, data: EventIn, actor: Actor) -> tuple[Even
                 field="external_id",
             )
         return to_out(session, [existing], actor)[0], False
-    event_id, created_at, updated_at, version = row
+    method = (result.method if result else RoutingMethod.unrouted).value
+    reporter = data.reporter
+    event_id, created_at, updated_at, version = row[2:]
     out = EventOut(
         id=event_id,
         title=data.title,
@@ -171,6 +169,49 @@ def create_event(*, session: Session, data: EventIn, actor: Actor) -> tuple[Even
         allowed_actions=[a.value for a in allowed_actions(EventStatus.reported, actor.role)],
     )
     return out, True
+
+
+def _intake_params(
+    data: EventIn,
+    category: CategoryInfo,
+    actor: Actor,
+    lon: float,
+    lat: float,
+    result: RouteResult | None,
+    token: tuple | None,
+) -> dict:
+    reporter = data.reporter
+    return dict(
+        title=data.title,
+        description=data.description,
+        category_code=category.code,
+        urgency=data.urgency.value,
+        source=data.source.value,
+        external_id=data.external_id,
+        lon=lon,
+        lat=lat,
+        input_lon=data.lon,
+        input_lat=data.lat,
+        input_crs=data.crs,
+        address=data.address,
+        occurred_at=data.occurred_at,
+        reporter_name=reporter.name if reporter else None,
+        reporter_phone=reporter.phone if reporter else None,
+        reported_by_id=actor.id,
+        routing_set_id=result.set_id if result else None,
+        routing_method=(result.method if result else RoutingMethod.unrouted).value,
+        grid_code=result.grid_code if result else None,
+        village_code=result.village_code if result else None,
+        township_code=result.township_code if result else None,
+        routing_distance_m=result.distance_m if result else None,
+        routing_candidates=list(result.candidates) if result else [],
+        actor_name=actor.name,
+        actor_role=actor.role.value,
+        unit_code=actor.unit_code,
+        unit_name=actor.unit_name,
+        expected_set=token[0] if token else None,
+        expected_activation=token[1] if token else None,
+    )
 
 
 def _routing_of(result: RouteResult | None, method: str) -> Routing:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from api.deps import TOKEN_COOKIE, SessionDep, SettingsDep
+from api.deps import TOKEN_COOKIE, SettingsDep, Tx
 from api.users.security import issue_token, read_token
-from api.users.service import Actor, Unauthorized, actor_for, authenticate
+from api.users.service import Unauthorized, actor_for, authenticate
 from gis.boundaries import active_set
 from gis.models import Area
 from map_ui.basemaps import BasemapConfig
@@ -21,10 +21,9 @@ from map_ui.overview import OverviewConfig, render_overview
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _page_actor(request: Request, session, settings) -> Actor | None:
+def _page_user(request: Request, settings) -> int | None:
     token = request.cookies.get(TOKEN_COOKIE)
-    user_id = read_token(token, settings) if token else None
-    return actor_for(session, user_id) if user_id is not None else None
+    return read_token(token, settings) if token else None
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -40,13 +39,13 @@ def _safe_next(value: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(next: str | None = None) -> HTMLResponse:
+async def login_page(next: str | None = None) -> HTMLResponse:
     return HTMLResponse(render_login(next_url=_safe_next(next)))
 
 
 @router.post("/login")
-def login(
-    session: SessionDep,
+async def login(
+    tx: Tx,
     settings: SettingsDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
@@ -54,7 +53,7 @@ def login(
 ) -> Response:
     """Sign in from the form: a cookie for the pages, then back where the user was going."""
     try:
-        actor = authenticate(session=session, login=username, password=password)
+        actor = await tx(lambda s: authenticate(session=s, login=username, password=password))
     except Unauthorized:
         return HTMLResponse(
             render_login(next_url=_safe_next(next), error="账号或密码错误"), status_code=401
@@ -73,37 +72,44 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Response:
+async def logout() -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview_map(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def overview_map(request: Request, tx: Tx, settings: SettingsDep) -> Response:
     """The map of the active boundary set with live events (signed-in users only)."""
-    if _page_actor(request, session, settings) is None:
+    user_id = _page_user(request, settings)
+
+    def work(session):
+        if user_id is None or actor_for(session, user_id) is None:
+            return None
+        current = active_set(session)
+        bounds = None
+        if current is not None:
+            extent = func.ST_Extent(Area.geom)
+            row = session.execute(
+                select(
+                    func.ST_XMin(extent),
+                    func.ST_YMin(extent),
+                    func.ST_XMax(extent),
+                    func.ST_YMax(extent),
+                ).where(Area.set_id == current.id)
+            ).one()
+            bounds = tuple(row) if row[0] is not None else None
+        return OverviewConfig(
+            bounds=bounds,
+            boundary_set=current.name if current else None,
+            basemap=BasemapConfig(
+                default=settings.basemap,
+                tianditu_key=settings.tianditu_key,
+                tianditu_style=settings.tianditu_style,
+            ),
+        )
+
+    config = await tx(work)
+    if config is None:
         return _to_login(request)
-    current = active_set(session)
-    bounds = None
-    if current is not None:
-        extent = func.ST_Extent(Area.geom)
-        row = session.execute(
-            select(
-                func.ST_XMin(extent),
-                func.ST_YMin(extent),
-                func.ST_XMax(extent),
-                func.ST_YMax(extent),
-            ).where(Area.set_id == current.id)
-        ).one()
-        bounds = tuple(row) if row[0] is not None else None
-    config = OverviewConfig(
-        bounds=bounds,
-        boundary_set=current.name if current else None,
-        basemap=BasemapConfig(
-            default=settings.basemap,
-            tianditu_key=settings.tianditu_key,
-            tianditu_style=settings.tianditu_style,
-        ),
-    )
     return HTMLResponse(render_overview(config))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import SessionDep, current_actor
+from api.deps import Tx, current_actor
 from api.routing.schemas import RouteOut
 from api.routing.service import describe, route_point
 
@@ -14,12 +14,12 @@ router = APIRouter(prefix="/api/v1", tags=["routing"], dependencies=[Depends(cur
 
 
 @router.get("/route", response_model=RouteOut)
-def route(
-    session: SessionDep,
+async def route(
+    tx: Tx,
     lon: Annotated[float, Query(description="Longitude (or easting for projected EPSG)")],
     lat: Annotated[float, Query(description="Latitude (or northing for projected EPSG)")],
     crs: Annotated[str, Query(description="wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN")] = "wgs84",
 ) -> RouteOut:
     """The grid, village and township a point belongs to in the active set, and how."""
-    result = route_point(session=session, lon=lon, lat=lat, crs=crs)
+    result = await tx(lambda s: route_point(session=s, lon=lon, lat=lat, crs=crs))
     return RouteOut.from_result(result, describe(result))

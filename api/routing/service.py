@@ -20,6 +20,7 @@ log = logging.getLogger("shuxin.routing")
 class _Cached:
     token: tuple | None = None
     router: GridRouter | None = None
+    loaded: bool = False  # False until the first look at the database
 
 
 _cache = _Cached()
@@ -32,17 +33,29 @@ def current_router(session: Session) -> GridRouter | None:
     Each call reads the active set's (id, activation time): one indexed row, so every worker
     follows an activation from its next request on.
     """
-    token = active_set_token(session)
-    if token == _cache.token and (token is None or _cache.router is not None):
+    return router_for_token(session, active_set_token(session))
+
+
+def router_for_token(session: Session, token: tuple | None) -> GridRouter | None:
+    """The router of the set with this (id, activation time) token, rebuilt when it changed."""
+    if _cache.loaded and token == _cache.token:
         return _cache.router
     with _lock:
-        if token != _cache.token or (token is not None and _cache.router is None):
+        if not _cache.loaded or token != _cache.token:
             tolerance = get_settings().routing_tolerance_m
             router = build_router(session, tolerance_m=tolerance) if token else None
-            _cache.router, _cache.token = router, token
+            _cache.router, _cache.token, _cache.loaded = router, token, True
             if router is not None:
                 log.info("routing with boundary set %r (%d grids)", router.set_name, len(router))
     return _cache.router
+
+
+def cached_router() -> tuple[bool, tuple | None, GridRouter | None]:
+    """(known, token, router) as this process last saw them, without asking the database.
+
+    For callers that check the token themselves in a statement they run anyway (intake).
+    """
+    return _cache.loaded, _cache.token, _cache.router
 
 
 def route_point(*, session: Session, lon: float, lat: float, crs: str = "wgs84") -> RouteResult:

@@ -6,7 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -80,27 +80,31 @@ class Actor:
         return UserOut(login=self.login, display_name=self.name, role=self.role, unit=unit)
 
 
+_ACTOR = text(
+    "SELECT u.id, u.login, u.display_name, u.role, n.id, n.code, n.name, n.kind, "
+    "n.township_code, n.area_codes FROM user_account u LEFT JOIN unit n ON n.id = u.unit_id "
+    "WHERE u.id = :id AND u.active"
+)
+
+
 def actor_for(session: Session, user_id: int) -> Actor | None:
-    """The active user with this id as an Actor, or None."""
-    row = session.execute(
-        select(User, Unit)
-        .outerjoin(Unit, Unit.id == User.unit_id)
-        .where(User.id == user_id, User.active)
-    ).first()
+    """The active user with this id as an Actor, or None (one small query: it runs on every
+    request)."""
+    row = session.execute(_ACTOR, {"id": user_id}).first()
     if row is None:
         return None
-    user, unit = row
+    uid, login, name, role, unit_id, code, unit_name, kind, township, areas = row
     return Actor(
-        id=user.id,
-        login=user.login,
-        name=user.display_name,
-        role=Role(user.role),
-        unit_id=unit.id if unit else None,
-        unit_code=unit.code if unit else None,
-        unit_name=unit.name if unit else None,
-        unit_kind=UnitKind(unit.kind) if unit else None,
-        township_code=unit.township_code if unit else None,
-        area_codes=tuple(unit.area_codes or ()) if unit else (),
+        id=uid,
+        login=login,
+        name=name,
+        role=Role(role),
+        unit_id=unit_id,
+        unit_code=code,
+        unit_name=unit_name,
+        unit_kind=UnitKind(kind) if kind else None,
+        township_code=township,
+        area_codes=tuple(areas or ()),
     )
 
 
