@@ -252,6 +252,10 @@ class EmbeddedPostgres:
             self._psql("postgres", f'CREATE DATABASE "{name}"')
         self._psql(name, "CREATE EXTENSION IF NOT EXISTS postgis")
 
+    def drop_database(self, name: str) -> None:
+        """Drop a database of this cluster (its connections are closed first)."""
+        self._psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     def _psql(self, database: str, sql: str) -> str:
         psql = find_bindir() / "psql"
         command = [

@@ -17,9 +17,11 @@ from api.deps import Tx
 from api.errors import install_error_handlers
 from api.events.action_routes import router as actions_router
 from api.events.routes import router as events_router
+from api.mode.routes import router as mode_router
 from api.pages.routes import router as pages_router
 from api.routing.routes import router as routing_router
 from api.scheduler import SweepThread
+from api.screen.routes import router as screen_router
 from api.settings import get_settings
 from api.units.routes import router as units_router
 from api.users.routes import router as users_router
@@ -60,6 +62,8 @@ def create_app() -> FastAPI:
         events_router,
         actions_router,
         attachments_router,
+        screen_router,
+        mode_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

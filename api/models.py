@@ -3,6 +3,7 @@
 from api.attachments.models import Attachment
 from api.categories.models import Category, Platform
 from api.events.models import Event, ExtensionRequest, Feedback, Rating, Task, TimelineEntry
+from api.mode.models import ModeChange
 from api.supervision.models import Supervision
 from api.units.models import Unit
 from api.users.models import User
@@ -18,6 +19,7 @@ __all__ = [
     "Event",
     "ExtensionRequest",
     "Feedback",
+    "ModeChange",
     "Platform",
     "Rating",
     "Supervision",

@@ -17,6 +17,7 @@ def render_login(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>登录 · 舒心 乡镇综合信息指挥室</title>
 <link rel="stylesheet" href="{static_prefix}/css/shuxin-login.css">
+<link rel="icon" href="{static_prefix}/favicon.svg">
 </head>
 <body>
 <main class="sx-login">

@@ -84,6 +84,8 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
         JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"), name="shuxin_js"
     )
     root.header.add_child(Element(f"<title>{_escape(config.title)}</title>"), name="title")
+    root.header.add_child(Element(f'<link rel="icon" href="{config.static_prefix}/favicon.svg">'),
+                          name="favicon")
     set_label = f"边界：{_escape(config.boundary_set)}" if config.boundary_set else "未启用边界"
     root.html.add_child(
         Element(

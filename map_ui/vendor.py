@@ -13,7 +13,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from branca.element import Element
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
 
 STATIC_DIR = Path(__file__).parent / "static"
 MANIFEST = STATIC_DIR / "vendor" / "manifest.json"
@@ -90,3 +91,15 @@ def _walk(element: Element):
     yield element
     for child in list(element._children.values()):
         yield from _walk(child)
+
+
+class VendorScripts(JSCSSMixin, MacroElement):
+    """Vendored scripts a page needs besides folium's, linked after Leaflet (they extend it).
+
+    Add it to the map: folium links a child's scripts after the map's own.
+    """
+
+    def __init__(self, *names: str, static_prefix: str = "/static") -> None:
+        super().__init__()
+        self._name = "VendorScripts"
+        self.default_js = [(name, asset_url(name, static_prefix)) for name in names]

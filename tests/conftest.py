@@ -1,6 +1,7 @@
 """Test fixtures: a real PostGIS database, migrated with Alembic, and a transaction per test.
 
-The database is `shuxin_test` in the embedded cluster under $SHUXIN_HOME (started if needed),
+The database is `shuxin_test_<pid>` (one per run, dropped at its end) in the embedded cluster
+under $SHUXIN_HOME (started if needed),
 or the server named by SHUXIN_TEST_DATABASE_URL. If it cannot be reached the whole run fails
 with the reason: database tests are never skipped.
 """
@@ -23,7 +24,8 @@ from sqlalchemy.orm import Session
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-TEST_DB = "shuxin_test"
+# One database per test run, dropped at its end: runs in parallel do not disturb each other.
+TEST_DB = f"shuxin_test_{os.getpid()}"
 
 
 def _prepare_database() -> str:
@@ -43,6 +45,24 @@ def _prepare_database() -> str:
             f"The test database is not reachable, so the suite cannot run: {exc}", returncode=3
         )
     return url
+
+
+def _drop_database() -> None:
+    if os.environ.get("SHUXIN_TEST_DATABASE_URL"):
+        return
+    from api.database import get_engine
+    from api.embedded_pg import EmbeddedPostgres
+
+    get_engine.cache_clear()
+    home = Path(os.environ.get("SHUXIN_HOME", REPO / ".shuxin"))
+    try:
+        EmbeddedPostgres(home).drop_database(TEST_DB)
+    except Exception as exc:  # noqa: BLE001 - cleanup must not hide the run's result
+        print(f"could not drop {TEST_DB}: {exc}", file=sys.stderr)
+
+
+def pytest_unconfigure(config) -> None:
+    _drop_database()
 
 
 DATABASE_URL = _prepare_database()

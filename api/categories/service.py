@@ -69,15 +69,30 @@ class LoadResult:
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    lines = [
-        line
-        for line in path.read_text(encoding="utf-8-sig").splitlines()
+    """The data rows of a CSV file, comment and blank lines skipped; each row carries the
+    number of its line in the file (`_line`), so that messages point at what an editor shows."""
+    kept = [
+        (number, line)
+        for number, line in enumerate(
+            path.read_text(encoding="utf-8-sig").splitlines(), start=1
+        )
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    return [
-        {k.strip(): (v or "").strip() for k, v in row.items()}
-        for row in csv.DictReader(io.StringIO("\n".join(lines)))
-    ]
+    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in kept)))
+    rows = []
+    for row in reader:
+        line = kept[reader.line_num - 1][0]
+        if None in row:  # more values than columns
+            raise InvalidInput(
+                f"{path.name} line {line}: {len(reader.fieldnames or []) + len(row[None])} "
+                f"values for {len(reader.fieldnames or [])} columns; put a value that "
+                'contains a comma in double quotes ("a,b")',
+                field="file",
+            )
+        rows.append(
+            {k.strip(): (v or "").strip() for k, v in row.items()} | {"_line": str(line)}
+        )
+    return rows
 
 
 def _check_categories(rows: list[dict[str, str]], platforms: set[str], path: Path) -> None:
@@ -95,10 +110,15 @@ def _check_categories(rows: list[dict[str, str]], platforms: set[str], path: Pat
         raise InvalidInput(
             f"{path.name}: missing columns {', '.join(sorted(missing))}", field="file"
         )
+    if not rows:
+        raise InvalidInput(
+            f"{path.name} has no categories: loading it would deactivate the whole catalog",
+            field="file",
+        )
     codes = [r["code"] for r in rows]
     problems = []
-    for line, row in enumerate(rows, start=2):
-        where = f"{path.name} row {line} ({row['code'] or 'no code'})"
+    for row in rows:
+        where = f"{path.name} line {row['_line']} ({row['code'] or 'no code'})"
         if not re.fullmatch(r"\d{2}(\d{2,3})?", row["code"]):
             problems.append(f"{where}: code must be 2 digits (大类) or 4-5 digits (小类)")
         if codes.count(row["code"]) > 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -141,6 +142,8 @@ def deadline(
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     value, unit = given[0]
+    if not math.isfinite(value):
+        raise fail(f"the amount must be a finite number; got {value}", 2)
     if value < 0:
         raise fail("the amount must not be negative", 2)
     due = calendar(get_settings()).add(moment, TimeLimit(value, unit))

@@ -64,8 +64,10 @@ ALLOWED_FROM: dict[Action, frozenset[S]] = {
     Action.county_close: frozenset({S.escalated}),
     Action.request_extension: HANDLING,
     Action.decide_extension: HANDLING,
-    Action.supervise: HANDLING | {S.handled},
-    Action.answer_supervision: OPEN | {S.closed},
+    # An order goes to a unit with an open task: none is left once the event is handled.
+    Action.supervise: HANDLING,
+    # An order may still be open in any state an event reaches once it was assigned.
+    Action.answer_supervision: (OPEN - {S.reported}) | {S.closed, S.rejected},
     Action.rate: frozenset({S.closed}),
 }
 

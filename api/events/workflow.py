@@ -41,7 +41,7 @@ from api.units.service import default_unit, unit_by_code
 from api.users.models import Role
 from api.users.service import Actor, Forbidden
 from api.worktime.calendar import TimeLimit
-from api.worktime.service import calendar, compute_deadlines
+from api.worktime.service import calendar, compute_deadlines, handle_limit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -315,8 +315,10 @@ def _reject(ctx: Context, body: s.RejectBody) -> Step:
         if body.duplicate_of == event.id:
             raise InvalidInput("an event cannot duplicate itself", field="duplicate_of")
         original = ctx.session.get(Event, body.duplicate_of)
-        if original is None:
-            raise InvalidInput(f"there is no event {body.duplicate_of}", field="duplicate_of")
+        if original is None or not can_see(ctx.session, ctx.actor, original):
+            raise InvalidInput(
+                f"there is no event {body.duplicate_of} you can see", field="duplicate_of"
+            )
         event.duplicate_of_id = original.id
         details["duplicate_of"] = original.id
     elif body.duplicate_of is not None:
@@ -354,11 +356,13 @@ def _assign(ctx: Context, body: s.AssignBody) -> Step:
             "and no grid unit): name one with lead_unit",
             field="lead_unit",
         )
+    _require_own_township(ctx, lead, "lead_unit")
     co_units = []
     for code in dict.fromkeys(body.co_units):
         unit = unit_by_code(ctx.session, code, "co_units")
         if unit.id == lead.id:
             raise InvalidInput(f"{code} is already the lead unit", field="co_units")
+        _require_own_township(ctx, unit, "co_units")
         co_units.append(unit)
     deadlines = compute_deadlines(
         category=_category(ctx), urgency=event.urgency, start=ctx.now, settings=ctx.settings
@@ -395,6 +399,17 @@ def _assign(ctx: Context, body: s.AssignBody) -> Step:
             "default_unit": body.lead_unit is None,
         },
     )
+
+
+def _require_own_township(ctx: Context, unit: Unit, field: str) -> None:
+    """A command room gives work to the units of its own township only."""
+    actor = ctx.actor
+    if not actor.is_admin and unit.township_code != actor.township_code:
+        raise Forbidden(
+            f"{unit.name} ({unit.code}) is not a unit of township {actor.township_code}; "
+            f"you are {actor.describe()} (escalate to the county for other townships)",
+            field=field,
+        )
 
 
 def _acknowledge(ctx: Context, body: s.TaskActionBody) -> Step:
@@ -636,8 +651,7 @@ def _decide_extension(ctx: Context, body: s.DecideExtensionBody) -> Step:
     if new_due <= task.handle_due:
         raise InvalidInput("the granted deadline must be after the current one", field="new_due")
     request.state, request.new_due = "approved", new_due
-    span = new_due - task.assigned_at
-    task.at_risk_at = task.assigned_at + span * ctx.settings.at_risk_ratio
+    task.at_risk_at = _at_risk_point(ctx, task.assigned_at, new_due)
     details.update(
         task_id=task.id, old_due=task.handle_due.isoformat(), new_due=new_due.isoformat()
     )
@@ -654,6 +668,16 @@ def _decide_extension(ctx: Context, body: s.DecideExtensionBody) -> Step:
     ctx.event.overdue = any(t.handle_due <= ctx.now for t in open_tasks)
     ctx.event.at_risk = any(t.at_risk_at <= ctx.now < t.handle_due for t in open_tasks)
     return Step(EventStatus(ctx.event.status), details=details)
+
+
+def _at_risk_point(ctx: Context, start: datetime, due: datetime) -> datetime:
+    """When a task from `start` to `due` has used the at-risk share of its time, counted the
+    way its limit counts (working time, or natural hours for an urgent limit in hours)."""
+    ratio = ctx.settings.at_risk_ratio
+    if handle_limit(_category(ctx), ctx.event.urgency).unit == "h":
+        return start + (due - start) * ratio
+    cal = calendar(ctx.settings)
+    return cal.add_working_hours(start, cal.working_hours_between(start, due) * ratio)
 
 
 def _supervise(ctx: Context, body: s.SuperviseBody) -> Step:

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from api.deps import TOKEN_COOKIE, SettingsDep, Tx
+from api.screen.pages import screen_config
+from api.screen.service import require_screen
 from api.users.security import issue_token, read_token
 from api.users.service import Unauthorized, actor_for, authenticate
 from gis.boundaries import active_set
@@ -17,6 +19,7 @@ from gis.models import Area
 from map_ui.basemaps import BasemapConfig
 from map_ui.login import render_login
 from map_ui.overview import OverviewConfig, render_overview
+from map_ui.screen import render_screen
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -76,6 +79,25 @@ async def logout() -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response
+
+
+@router.get("/screen", response_class=HTMLResponse)
+async def command_screen(request: Request, tx: Tx, settings: SettingsDep,
+                         area: str | None = None) -> Response:
+    """The command screen: the township (or the county), or one area with ?area=CODE."""
+    user_id = _page_user(request, settings)
+
+    def work(session):
+        actor = actor_for(session, user_id) if user_id is not None else None
+        if actor is None:
+            return None
+        require_screen(actor)
+        return screen_config(session=session, actor=actor, area_code=area, settings=settings)
+
+    config = await tx(work)
+    if config is None:
+        return _to_login(request)
+    return HTMLResponse(render_screen(config))
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -101,7 +101,12 @@ def sweep(*, session: Session, now: datetime) -> SweepResult:
     another sweep holds the lock."""
     if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SWEEP_LOCK}):
         return SweepResult(0, 0, ran=False)
+    session.flush()  # the caller's pending changes first: the statements read the tables
     reply_due = calendar(get_settings()).add(now, TimeLimit(1, "wd"))
     overdue = session.execute(text(_OVERDUE), {"now": now, "reply_due": reply_due}).all()
     at_risk = session.execute(text(_AT_RISK), {"now": now}).all()
+    if overdue or at_risk:
+        # Events and tasks changed behind the ORM's back: objects the caller holds reload,
+        # so later work in this session sees the new versions and flags.
+        session.expire_all()
     return SweepResult(len(overdue), len(at_risk))

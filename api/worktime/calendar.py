@@ -93,7 +93,8 @@ _FIXED_HOLIDAYS = {(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)}
 @lru_cache(maxsize=64)
 def _warn_unknown_year(year: int) -> None:
     log.warning(
-        "chinesecalendar %s has no holiday data for %d: counting only weekends as days off. "
+        "chinesecalendar %s has no holiday data for %d: counting only weekends and the fixed "
+        "holidays (1 Jan, 1 May, 1-3 Oct) as days off, and no make-up workdays. "
         "Upgrade the chinesecalendar pin once the State Council publishes the %d holidays.",
         getattr(chinese_calendar, "__version__", "?"),
         year,

@@ -3,17 +3,21 @@
 (function (global) {
   "use strict";
 
+  // One colour and one word per state, for every map and list; at_risk and overdue are the
+  // deadline's states of an open event.
   var STATUS = {
-    reported: { label: "待受理", color: "#e6550d" },
-    accepted: { label: "已受理", color: "#fd8d3c" },
-    assigned: { label: "已交办", color: "#3182bd" },
-    acknowledged: { label: "已签收", color: "#6baed6" },
-    in_progress: { label: "处置中", color: "#756bb1" },
-    handled: { label: "已处置", color: "#31a354" },
-    closed: { label: "已结案", color: "#74c476" },
-    rejected: { label: "不予受理", color: "#969696" },
-    returned: { label: "已退回", color: "#d6616b" },
-    escalated: { label: "已上报县级", color: "#a50f15" }
+    reported: { label: "待受理", color: "#f28e2b" },
+    accepted: { label: "已受理", color: "#f6b26b" },
+    assigned: { label: "已交办", color: "#4e79a7" },
+    acknowledged: { label: "已签收", color: "#76b7e5" },
+    in_progress: { label: "处置中", color: "#8e6fd1" },
+    handled: { label: "已处置", color: "#59a14f" },
+    closed: { label: "已结案", color: "#8cd17d" },
+    rejected: { label: "不予受理", color: "#9d9d9d" },
+    returned: { label: "已退回", color: "#e15759" },
+    escalated: { label: "已上报县级", color: "#b3001b" },
+    at_risk: { label: "即将超期", color: "#edc948" },
+    overdue: { label: "已超期", color: "#e8222d" }
   };
   var ROUTING = {
     inside: "网格内", border: "网格交界（取最小编码）", nearest: "网格外就近",
@@ -106,11 +110,12 @@
     return LEVEL_STYLE[(feature.properties || {}).level] || LEVEL_STYLE.grid;
   }
 
-  function renderLegend(id) {
+  function renderLegend(id, keys) {
     var box = document.getElementById(id);
-    if (!box) return;
-    ["reported", "accepted", "assigned", "acknowledged", "in_progress", "handled", "closed",
-     "escalated", "rejected"].forEach(function (key) {
+    if (!box || box.dataset.filled) return;
+    box.dataset.filled = "1";
+    (keys || ["reported", "accepted", "assigned", "acknowledged", "in_progress", "handled",
+              "closed", "escalated", "rejected"]).forEach(function (key) {
       var line = el("div");
       var dot = el("i");
       dot.style.background = STATUS[key].color;

@@ -1,0 +1,230 @@
+"""An in-memory, column-wise copy of what the command screen needs of every event.
+
+The screen must stay fast with a million events: its map clusters, panels and lists are
+answered from numpy arrays (one bincount over a million rows takes milliseconds), not from SQL
+aggregates over the event table. PostGIS stays the source of truth: the index loads once per
+process (COPY) and then follows it — every request older than `max_age_s` picks up the rows
+inserted or changed since (by id and updated_at, both indexed).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from api.events.models import EventStatus
+from gis.cluster import unit_mercator
+
+log = logging.getLogger("shuxin.screen")
+
+STATUSES: tuple[str, ...] = tuple(s.value for s in EventStatus)
+OPEN_STATUSES = ("reported", "accepted", "assigned", "acknowledged", "in_progress", "handled",
+                 "returned", "escalated")
+NO_TIME = np.iinfo("int64").max  # "never" for timestamps (assigned, closed, due ...)
+
+_COLUMNS = f"""
+    e.id, ST_X(e.location), ST_Y(e.location), e.status, e.category_code,
+    COALESCE(e.township_code, ''), COALESCE(e.village_code, ''), COALESCE(e.grid_code, ''),
+    CAST(extract(epoch FROM e.created_at) AS bigint),
+    COALESCE(CAST(extract(epoch FROM e.assigned_at) AS bigint), {NO_TIME}),
+    COALESCE(CAST(extract(epoch FROM e.handled_at) AS bigint), {NO_TIME}),
+    COALESCE(CAST(extract(epoch FROM e.closed_at) AS bigint), {NO_TIME}),
+    COALESCE(CAST(extract(epoch FROM e.handle_due) AS bigint), {NO_TIME}),
+    CAST(extract(epoch FROM e.updated_at) * 1000000 AS bigint),
+    CAST(e.at_risk AS int), CAST(e.overdue AS int), e.routing_method, e.urgency
+"""
+_NAMES = ["id", "lon", "lat", "status", "category", "township", "village", "grid", "created",
+          "assigned", "handled", "closed", "due", "updated", "at_risk", "overdue", "routing",
+          "urgency"]
+
+
+class Codes:
+    """A growing code ↔ small-integer table (category codes, area codes ...)."""
+
+    def __init__(self, initial: tuple[str, ...] = ()) -> None:
+        self.values: list[str] = list(initial)
+        self.index: dict[str, int] = {v: i for i, v in enumerate(self.values)}
+
+    def encode(self, values) -> np.ndarray:
+        out = np.empty(len(values), dtype="int32")
+        for i, value in enumerate(values):
+            code = self.index.get(value)
+            if code is None:
+                code = self.index[value] = len(self.values)
+                self.values.append(value)
+            out[i] = code
+        return out
+
+    def encode_series(self, series: pd.Series) -> np.ndarray:
+        """Encode a pandas column fast: factorize first, then map the few distinct values."""
+        codes, uniques = pd.factorize(series, sort=False)
+        return self.encode(list(uniques))[codes] if len(uniques) else codes.astype("int32")
+
+    def find(self, value: str) -> int:
+        return self.index.get(value, -1)
+
+
+@dataclass
+class Columns:
+    """One array per attribute, all of the same length, sorted by event id."""
+
+    id: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    ux: np.ndarray
+    uy: np.ndarray
+    status: np.ndarray
+    category: np.ndarray
+    township: np.ndarray
+    village: np.ndarray
+    grid: np.ndarray
+    created: np.ndarray
+    assigned: np.ndarray
+    handled: np.ndarray
+    closed: np.ndarray
+    due: np.ndarray
+    at_risk: np.ndarray
+    overdue: np.ndarray
+    routing: np.ndarray
+    urgency: np.ndarray
+    noticed: np.ndarray  # epoch ms when this process last saw the row change
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+@dataclass
+class EventIndex:
+    """The screen's copy of the event table, for one process."""
+
+    max_age_s: float = 1.0
+    columns: Columns | None = None
+    categories: Codes = field(default_factory=Codes)
+    areas: Codes = field(default_factory=lambda: Codes(("",)))
+    routing: Codes = field(default_factory=lambda: Codes(("inside", "border", "nearest",
+                                                          "unrouted")))
+    statuses: Codes = field(default_factory=lambda: Codes(STATUSES))
+    max_id: int = 0
+    max_updated: int = 0
+    refreshed_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def ready(self) -> bool:
+        return self.columns is not None
+
+    def current(self, session: Session) -> Columns:
+        """The columns, loaded on first use and refreshed when older than `max_age_s`."""
+        if self.columns is None or time.monotonic() - self.refreshed_at > self.max_age_s:
+            with self.lock:
+                if self.columns is None:
+                    self._load(session)
+                elif time.monotonic() - self.refreshed_at > self.max_age_s:
+                    self._refresh(session)
+        assert self.columns is not None
+        return self.columns
+
+    # -- reading from PostGIS -----------------------------------------------------------------
+
+    def _fetch(self, session: Session, where: str, params: dict) -> pd.DataFrame:
+        sql = f"COPY (SELECT {_COLUMNS} FROM event e {where} ORDER BY e.id) TO STDOUT WITH CSV"
+        cursor = session.connection().connection.dbapi_connection.cursor()
+        buffer = io.StringIO()
+        cursor.copy_expert(cursor.mogrify(sql, params).decode(), buffer)
+        buffer.seek(0)
+        return pd.read_csv(buffer, header=None, names=_NAMES, keep_default_na=False,
+                           na_values={"lon": [""], "lat": [""]},
+                           dtype={"status": str, "category": str, "township": str,
+                                  "village": str, "grid": str, "routing": str, "urgency": str})
+
+    def _to_columns(self, frame: pd.DataFrame, noticed_ms: int) -> Columns:
+        lon = frame["lon"].to_numpy("float64", copy=True)
+        lat = frame["lat"].to_numpy("float64", copy=True)
+        located = np.isfinite(lon) & np.isfinite(lat)
+        ux, uy = unit_mercator(np.where(located, lon, 0.0), np.where(located, lat, 0.0))
+        return Columns(
+            id=frame["id"].to_numpy("int64", copy=True), lon=lon, lat=lat, ux=ux, uy=uy,
+            status=self.statuses.encode_series(frame["status"]).astype("int8"),
+            category=self.categories.encode_series(frame["category"]).astype("int16"),
+            township=self.areas.encode_series(frame["township"]),
+            village=self.areas.encode_series(frame["village"]),
+            grid=self.areas.encode_series(frame["grid"]),
+            created=frame["created"].to_numpy("int64", copy=True),
+            assigned=frame["assigned"].to_numpy("int64", copy=True),
+            handled=frame["handled"].to_numpy("int64", copy=True),
+            closed=frame["closed"].to_numpy("int64", copy=True),
+            due=frame["due"].to_numpy("int64", copy=True),
+            at_risk=frame["at_risk"].to_numpy("int8", copy=True).astype(bool),
+            overdue=frame["overdue"].to_numpy("int8", copy=True).astype(bool),
+            routing=self.routing.encode_series(frame["routing"]).astype("int8"),
+            urgency=(frame["urgency"] == "urgent").to_numpy(copy=True),
+            noticed=np.full(len(frame), noticed_ms, dtype="int64"),
+        )
+
+    def _load(self, session: Session) -> None:
+        started = time.perf_counter()
+        frame = self._fetch(session, "", {})
+        self.columns = self._to_columns(frame, 0)
+        self._after_read(frame)
+        log.info("screen index: %d events loaded in %.1f s", len(frame),
+                 time.perf_counter() - started)
+
+    def _refresh(self, session: Session) -> None:
+        # Rows added since, or changed since (a second of margin for clocks and commits).
+        frame = self._fetch(session, "WHERE e.id > %(max_id)s OR e.updated_at > "
+                            "to_timestamp(%(since)s / 1000000.0)",
+                            {"max_id": self.max_id, "since": self.max_updated - 1_000_000})
+        if len(frame):
+            self._merge(self._to_columns(frame, int(time.time() * 1000)))
+            self._after_read(frame)
+        self.refreshed_at = time.monotonic()
+
+    def _after_read(self, frame: pd.DataFrame) -> None:
+        if len(frame):
+            self.max_id = max(self.max_id, int(frame["id"].max()))
+            self.max_updated = max(self.max_updated, int(frame["updated"].max()))
+        self.refreshed_at = time.monotonic()
+
+    def _merge(self, new: Columns) -> None:
+        """Update rows already held (in place) and append the others (ids keep growing)."""
+        old = self.columns
+        assert old is not None
+        if len(old.id):
+            position = np.searchsorted(old.id, new.id)
+            held = old.id[np.minimum(position, len(old.id) - 1)] == new.id
+        else:
+            position, held = np.zeros(len(new.id), "int64"), np.zeros(len(new.id), bool)
+        rows = position[held]
+        # A row seen again within the margin, unchanged, keeps the time it was noticed.
+        changed = np.zeros(len(rows), dtype=bool)
+        for name in _WATCHED:
+            changed |= getattr(old, name)[rows] != getattr(new, name)[held]
+        noticed = np.where(changed, new.noticed[held], old.noticed[rows])
+        for name in _FIELDS:
+            getattr(old, name)[rows] = getattr(new, name)[held]
+        old.noticed[rows] = noticed
+        fresh = ~held
+        if fresh.any():
+            self.columns = Columns(**{
+                name: np.concatenate([getattr(old, name), getattr(new, name)[fresh]])
+                for name in (*_FIELDS, "noticed")})
+
+
+_FIELDS = tuple(name for name in Columns.__dataclass_fields__ if name != "noticed")
+_WATCHED = ("status", "category", "grid", "assigned", "handled", "closed", "due", "at_risk",
+            "overdue", "lon", "lat")
+
+
+_index = EventIndex()
+
+
+def event_index() -> EventIndex:
+    """The process's index of events."""
+    return _index

@@ -1,0 +1,133 @@
+"""HTTP: the command screen's data (figures, map, heat, lists, changes, search, drawn shapes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentActor, Tx
+from api.errors import InvalidInput
+from api.geojson import parse_bbox
+from api.screen import service
+from api.screen.index import event_index
+from api.screen.schemas import WithinIn
+from api.screen.service import ScreenFilters
+from gis.shapes import circle, polygon_from_geojson
+
+router = APIRouter(prefix="/api/v1/screen", tags=["command screen"])
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _filters(range_: str, date_from: datetime | None, date_to: datetime | None,
+             status: list[str] | None, category: str | None, platform: str | None,
+             area: str | None) -> ScreenFilters:
+    def aware(value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=SHANGHAI) if value and value.tzinfo is None else value
+
+    return ScreenFilters(range=range_, date_from=aware(date_from), date_to=aware(date_to),
+                         statuses=tuple(status or ()), category=category or None,
+                         platform=platform or None, area=area or None)
+
+
+Range = Annotated[str, Query(alias="range", description="today, 7d, 30d or all")]
+Statuses = Annotated[list[str] | None, Query(description="statuses, or open/at_risk/overdue")]
+
+
+@router.get("/summary")
+async def summary(tx: Tx, actor: CurrentActor, range_: Range = "30d",
+                  date_from: Annotated[datetime | None, Query(alias="from")] = None,
+                  date_to: Annotated[datetime | None, Query(alias="to")] = None,
+                  status: Statuses = None, category: str | None = None,
+                  platform: str | None = None, area: str | None = None) -> dict:
+    """Today's figures, counts by status, 大类 and platform, and the 30-day trend."""
+    filters = _filters(range_, date_from, date_to, status, category, platform, area)
+    now = datetime.now(SHANGHAI)
+    return await tx(lambda s: service.summary(session=s, index=event_index(), actor=actor,
+                                              filters=filters, now=now))
+
+
+@router.get("/map")
+async def map_view(tx: Tx, actor: CurrentActor,
+                   bbox: Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")],
+                   zoom: Annotated[float, Query(ge=0, le=22)], range_: Range = "30d",
+                   date_from: Annotated[datetime | None, Query(alias="from")] = None,
+                   date_to: Annotated[datetime | None, Query(alias="to")] = None,
+                   status: Statuses = None, category: str | None = None,
+                   platform: str | None = None, area: str | None = None) -> dict:
+    """The events in view as GeoJSON points: single events when few, else clusters."""
+    filters = _filters(range_, date_from, date_to, status, category, platform, area)
+    box = parse_bbox(bbox)
+    now = datetime.now(SHANGHAI)
+    return await tx(lambda s: service.map_view(session=s, index=event_index(), actor=actor,
+                                               filters=filters, bbox=box, zoom=zoom, now=now))
+
+
+@router.get("/heat")
+async def heat(tx: Tx, actor: CurrentActor,
+               bbox: Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")],
+               zoom: Annotated[float, Query(ge=0, le=22)], range_: Range = "30d",
+               date_from: Annotated[datetime | None, Query(alias="from")] = None,
+               date_to: Annotated[datetime | None, Query(alias="to")] = None,
+               status: Statuses = None, category: str | None = None,
+               platform: str | None = None, area: str | None = None) -> dict:
+    """Weighted points for the heat layer."""
+    filters = _filters(range_, date_from, date_to, status, category, platform, area)
+    box = parse_bbox(bbox)
+    now = datetime.now(SHANGHAI)
+    return await tx(lambda s: service.heat(session=s, index=event_index(), actor=actor,
+                                           filters=filters, bbox=box, zoom=zoom, now=now))
+
+
+@router.get("/lists")
+async def lists(tx: Tx, actor: CurrentActor, range_: Range = "30d",
+                date_from: Annotated[datetime | None, Query(alias="from")] = None,
+                date_to: Annotated[datetime | None, Query(alias="to")] = None,
+                status: Statuses = None, category: str | None = None,
+                platform: str | None = None, area: str | None = None) -> dict:
+    """Newest events, overdue and at-risk events, open supervision orders."""
+    filters = _filters(range_, date_from, date_to, status, category, platform, area)
+    now = datetime.now(SHANGHAI)
+    return await tx(lambda s: service.lists(session=s, index=event_index(), actor=actor,
+                                            filters=filters, now=now))
+
+
+@router.get("/changes")
+async def changes(tx: Tx, actor: CurrentActor,
+                  since: Annotated[int, Query(ge=0, description="cursor of the last answer")],
+                  range_: Range = "30d",
+                  date_from: Annotated[datetime | None, Query(alias="from")] = None,
+                  date_to: Annotated[datetime | None, Query(alias="to")] = None,
+                  status: Statuses = None, category: str | None = None,
+                  platform: str | None = None, area: str | None = None) -> dict:
+    """How many events (in the filters) changed since the cursor, and the newest of them."""
+    filters = _filters(range_, date_from, date_to, status, category, platform, area)
+    now = datetime.now(SHANGHAI)
+    return await tx(lambda s: service.changes(session=s, index=event_index(), actor=actor,
+                                              filters=filters, since_ms=since, now=now))
+
+
+@router.post("/within")
+async def within(body: WithinIn, tx: Tx, actor: CurrentActor) -> dict:
+    """The events inside a drawn polygon or circle: how many, by status, the newest."""
+    if (body.geometry is None) == (body.circle is None):
+        raise InvalidInput("give either geometry (a GeoJSON Polygon) or circle", field="geometry")
+    try:
+        shape = (polygon_from_geojson(body.geometry) if body.geometry is not None
+                 else circle(body.circle.lon, body.circle.lat, body.circle.radius_m))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="geometry") from None
+    filters = _filters(body.range, None, None, body.status, body.category, body.platform,
+                       body.area)
+    now = datetime.now(SHANGHAI)
+    return await tx(lambda s: service.within(session=s, index=event_index(), actor=actor,
+                                             filters=filters, shape=shape, now=now))
+
+
+@router.get("/search")
+async def search(tx: Tx, actor: CurrentActor,
+                 q: Annotated[str, Query(max_length=100, description="id, words, area")]) -> dict:
+    """Events by number or words, and areas by name or code."""
+    return await tx(lambda s: service.search(session=s, actor=actor, q=q))
