@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from api.attachments.routes import router as attachments_router
 from api.boundaries.routes import router as boundaries_router
 from api.categories.routes import router as categories_router
+from api.database import session_scope
 from api.deps import Tx
 from api.errors import install_error_handlers
 from api.events.action_routes import router as actions_router
@@ -21,11 +23,21 @@ from api.mode.routes import router as mode_router
 from api.pages.routes import router as pages_router
 from api.routing.routes import router as routing_router
 from api.scheduler import SweepThread
+from api.screen.index import event_index
 from api.screen.routes import router as screen_router
 from api.settings import get_settings
 from api.units.routes import router as units_router
 from api.users.routes import router as users_router
 from map_ui.vendor import STATIC_DIR
+
+
+def _preload_screen_index() -> None:
+    """Load the screen's event index before the first screen asks (a million rows: seconds)."""
+    try:
+        with session_scope() as session:
+            event_index().current(session)
+    except Exception:  # noqa: BLE001 - the screen loads it on first use instead
+        logging.getLogger("shuxin.screen").exception("preloading the screen index failed")
 
 
 @asynccontextmanager
@@ -34,6 +46,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     thread = SweepThread(interval) if interval > 0 else None
     if thread:
         thread.start()
+    threading.Thread(target=_preload_screen_index, name="shuxin-screen-index",
+                     daemon=True).start()
     yield
     if thread:
         thread.stop()
@@ -70,9 +84,9 @@ def create_app() -> FastAPI:
 
     @app.get("/health", tags=["health"])
     async def health(tx: Tx) -> dict:
-        """Liveness and database reachability."""
+        """Liveness, database reachability, and whether the screen's index is loaded."""
         await tx(lambda s: s.execute(text("SELECT 1")))
-        return {"status": "ok"}
+        return {"status": "ok", "screen_index": "ready" if event_index().ready else "loading"}
 
     return app
 

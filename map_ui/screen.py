@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from html import escape
 
 import folium
-from branca.element import CssLink, Element, JavascriptLink
+from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from folium.template import Template
 from folium.plugins import Draw, Fullscreen, Realtime
 from folium.utilities import JsCode
 
@@ -98,7 +99,9 @@ def build_screen(config: ScreenConfig) -> folium.Map:
                force_separate_button=True).add_to(m)
     control = folium.LayerControl(collapsed=True, position="topright")
     control.add_to(m)
-    names["control"] = control.get_name()
+    # folium declares the control with `let`: give the page's script a global name for it.
+    Expose(control, "shuxinLayerControl").add_to(m)
+    names["control"] = "shuxinLayerControl"
 
     root = m.get_root()
     root.header.add_child(Element('<meta charset="utf-8">'), name="charset", index=0)
@@ -125,6 +128,22 @@ def build_screen(config: ScreenConfig) -> folium.Map:
                                 "</script>"), name="sx_config")
     localize(root, config.static_prefix)
     return m
+
+
+class Expose(MacroElement):
+    """Makes a folium element reachable from other scripts as window[alias]."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            window[{{ this.alias|tojson }}] = {{ this.target.get_name() }};
+        {% endmacro %}
+    """)
+
+    def __init__(self, target, alias: str) -> None:
+        super().__init__()
+        self._name = "Expose"
+        self.target = target
+        self.alias = alias
 
 
 def render_screen(config: ScreenConfig) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from api.categories.models import Category
 from api.categories.service import ensure_default_catalog
+from api.demo.history import generate_history
 from api.demo.lifecycle import simulate, supervise_some
 from api.demo.people import DemoLogin, actors_by_unit, admin_actor, ensure_units, ensure_users
 from api.events.models import Event
@@ -37,6 +38,7 @@ def _demo_dir() -> Path:
 
 DEMO_DIR = _demo_dir()
 DEMO_SET = "longyou-demo"
+LIVE_EVENTS = 3000  # the recent demo events that go through the real workflow
 DEMO_FILES = (
     ("longyou_townships.geojson", AreaLevel.township),
     ("longyou_villages.geojson", AreaLevel.village),
@@ -218,7 +220,9 @@ def demo_event_rows(
 
 
 def load_demo(*, session: Session, events: int, progress: Progress | None = None) -> DemoResult:
-    """Catalog, boundaries and `events` demo events (topped up to that number, never more)."""
+    """Catalog, boundaries, units, users and `events` demo events (topped up to that number,
+    never more): the most recent LIVE_EVENTS through the real closed loop, any more as history
+    made inside PostGIS."""
     ensure_default_catalog(session=session)
     loaded = load_demo_boundaries(session=session, progress=progress)
     present = (
@@ -231,13 +235,19 @@ def load_demo(*, session: Session, events: int, progress: Progress | None = None
     units_created = ensure_units(session=session, set_id=boundary_set.id)
     logins = ensure_users(session=session)
     added, states = 0, {}
-    if events > present:
-        now = datetime.now(SHANGHAI)
+    now = datetime.now(SHANGHAI)
+    live_target = min(events, LIVE_EVENTS)
+    history_present = session.scalar(select(func.count()).select_from(Event)
+                                     .where(Event.external_id.like("hist-%"))) or 0
+    if events - live_target > history_present:
+        added += generate_history(session=session, count=events - live_target - history_present,
+                                  now=now, seed=20241126 + history_present, progress=progress)
+    if live_target > present:
         rows = demo_event_rows(
-            session=session, count=events - present, start_index=present, now=now
+            session=session, count=live_target - present, start_index=present, now=now
         )
-        added = bulk_insert_events(
-            session=session, rows=rows, progress=progress, total=events - present
+        added += bulk_insert_events(
+            session=session, rows=rows, progress=progress, total=live_target - present
         )
         new_ids = list(
             session.scalars(

@@ -350,10 +350,20 @@
   function openCard(id) {
     var s = ensureState();
     s.cardId = id;
+    var ticket = s.cardTicket = (s.cardTicket || 0) + 1;
     Promise.all([api("/events/" + id), api("/events/" + id + "/timeline"),
                  api("/events/" + id + "/attachments")])
-      .then(function (parts) { renderCard(parts[0], parts[1], parts[2]); },
-            function (error) { toast(explain(error), "error"); });
+      .then(function (parts) {
+        if (ticket !== s.cardTicket) return;  // a later card was asked for meanwhile
+        renderCard(parts[0], parts[1], parts[2]);
+      }, function (error) { toast(explain(error), "error"); });
+  }
+
+  function refreshCard() {
+    // Live updates refresh the open card, but never under an officer filling in a form.
+    var s = ensureState();
+    var card = $("sx-card");
+    if (s.cardId && !card.hidden && !card.querySelector("form")) openCard(s.cardId);
   }
 
   function renderCard(event, timeline, photos) {
@@ -527,7 +537,7 @@
       s.cursor = d.cursor;
       if (!first && d.changed > 0) {
         refreshPanels();
-        if (s.cardId && d.ids.indexOf(s.cardId) >= 0) openCard(s.cardId);
+        if (s.cardId && d.ids.indexOf(s.cardId) >= 0) refreshCard();
       }
     }, function () {}).then(function () {
       setTimeout(poll, s.cfg.poll_ms);
@@ -696,7 +706,7 @@
     });
     map.on("draw:created", function (e) {
       var drawn = global[s.layers.drawn];
-      if (drawn) drawn.clearLayers();
+      if (drawn) { drawn.clearLayers(); drawn.addLayer(e.layer); }  // one shape at a time
       var body = { range: s.filters.range, status: s.filters.status ? [s.filters.status] : [],
                    category: s.filters.category || null, platform: s.filters.platform || null,
                    area: s.filters.area || null };

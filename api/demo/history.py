@@ -1,0 +1,135 @@
+"""A year of synthetic history, made inside PostGIS: up to millions of past events in a minute.
+
+For demos and benchmarks at scale (`shuxin demo --events 1000000`): points are drawn inside the
+active set's grids by PostGIS (ST_GeneratePoints), so every event is routed `inside` its grid by
+construction; older events are closed (a few rejected), each closed one with its done lead task
+and its timeline (reported, closed). The recent, open part of a demo goes through the real
+workflow instead (api.demo.lifecycle).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.boundaries import active_set
+
+Progress = Callable[[str, int, int], None]
+
+_EVENTS = """
+WITH grids AS (
+    SELECT g.code, g.parent_code AS village, COALESCE(v.parent_code, '') AS township, g.geom
+    FROM area g LEFT JOIN area v ON v.set_id = g.set_id AND v.code = g.parent_code
+    WHERE g.set_id = :set_id AND g.level = 'grid'
+    ORDER BY g.code OFFSET :offset LIMIT :limit
+), points AS (
+    SELECT code, village, township, (ST_Dump(ST_GeneratePoints(geom, :per_grid, :seed))).geom AS pt
+    FROM grids
+), leaves AS (
+    SELECT array_agg(code ORDER BY code) AS codes, array_agg(name ORDER BY code) AS names,
+           array_agg(COALESCE(platform_code, '') ORDER BY code) AS platforms
+    FROM category WHERE active AND parent_code IS NOT NULL
+), drawn AS (
+    SELECT p.*, random() AS r_age, random() AS r_fate, random() AS r_cat, random() AS r_src,
+           random() AS r_hours
+    FROM points p
+)
+INSERT INTO event (title, description, category_code, urgency, source, external_id, status,
+                   location, input_lon, input_lat, input_crs, occurred_at, created_at, updated_at,
+                   routing_set_id, routing_method, grid_code, village_code, township_code,
+                   routing_distance_m, routing_candidates, accepted_at, assigned_at, handled_at,
+                   closed_at, closure_type, reject_reason, version, lead_unit_id, handle_due)
+SELECT
+    l.names[1 + floor(d.r_cat * :leaf_count)::int] || '（历史数据）',
+    '历史事件，演示与压力测试用。', l.codes[1 + floor(d.r_cat * :leaf_count)::int], 'normal',
+    (ARRAY['grid_worker','grid_worker','grid_worker','citizen','hotline','department'])
+        [1 + floor(d.r_src * 6)::int],
+    'hist-' || :seed || '-' || row_number() OVER (),
+    CASE WHEN d.r_fate < 0.05 THEN 'rejected' ELSE 'closed' END,
+    d.pt, ST_X(d.pt), ST_Y(d.pt), 'wgs84',
+    t.created - interval '20 minutes', t.created, t.closed,
+    :set_id, 'inside', d.code, d.village, NULLIF(d.township, ''), 0, ARRAY[d.code],
+    CASE WHEN d.r_fate >= 0.05 THEN t.created + interval '30 minutes' END,
+    CASE WHEN d.r_fate >= 0.05 THEN t.created + interval '1 hour' END,
+    CASE WHEN d.r_fate >= 0.05 THEN t.closed - interval '2 hours' END,
+    t.closed,
+    CASE WHEN d.r_fate < 0.05 THEN NULL WHEN d.r_fate > 0.93 THEN 'late' ELSE 'normal' END,
+    CASE WHEN d.r_fate < 0.05 THEN 'invalid' END,
+    2,
+    CASE WHEN d.r_fate >= 0.05 THEN u.id END,
+    CASE WHEN d.r_fate >= 0.05 THEN
+        t.closed - interval '2 hours' + CASE WHEN d.r_fate > 0.93 THEN interval '-6 hours'
+                                             ELSE interval '8 hours' END END
+FROM drawn d
+CROSS JOIN leaves l
+LEFT JOIN unit u ON u.code = d.township || '-' || l.platforms[1 + floor(d.r_cat * :leaf_count)::int]
+CROSS JOIN LATERAL (
+    SELECT :start_at - (d.r_age * :span_days) * interval '1 day' AS created
+) AS c0
+CROSS JOIN LATERAL (
+    SELECT c0.created AS created, c0.created + (2 + d.r_hours * 70) * interval '1 hour' AS closed
+) AS t
+"""
+
+_TASKS = """
+INSERT INTO task (event_id, unit_id, role, state, assigned_at, acknowledge_due, handle_due,
+                  at_risk_at, acknowledged_at, started_at, done_at)
+SELECT e.id, e.lead_unit_id, 'lead', 'done', e.assigned_at, e.assigned_at + interval '2 hours',
+       e.handle_due, e.assigned_at + (e.handle_due - e.assigned_at) * 0.8,
+       e.assigned_at + interval '20 minutes', e.assigned_at + interval '40 minutes',
+       e.handled_at
+FROM event e
+WHERE e.id > :after_id AND e.lead_unit_id IS NOT NULL
+"""
+
+_TIMELINE = """
+INSERT INTO event_timeline (event_id, seq, at, action, actor_name, from_status, to_status,
+                            comment, details)
+SELECT id, 1, created_at, 'report', '历史数据导入', NULL, 'reported', NULL,
+       jsonb_build_object('source', source, 'routing', routing_method)
+FROM event WHERE id > :after_id
+UNION ALL
+SELECT id, version, closed_at, 'history', '历史数据导入', 'reported', status,
+       '历史数据：办理过程未逐步导入', jsonb_build_object('closure_type', closure_type)
+FROM event WHERE id > :after_id
+"""
+
+
+def generate_history(*, session: Session, count: int, now: datetime, span_days: float = 365,
+                     recent_days: float = 3, seed: int = 20241126,
+                     progress: Progress | None = None) -> int:
+    """About `count` past events (closed or rejected) over `span_days` before `recent_days` ago,
+    spread evenly over the active set's grids; the number made."""
+    current = active_set(session)
+    if current is None:
+        raise RuntimeError("no boundary set is active: load boundaries first")
+    grids = session.scalar(text("SELECT count(*) FROM area WHERE set_id = :s AND level = 'grid'"),
+                           {"s": current.id}) or 0
+    leaves = session.scalar(text("SELECT count(*) FROM category WHERE active AND parent_code "
+                                 "IS NOT NULL")) or 0
+    if not grids or not leaves:
+        raise RuntimeError("the active set has no grids, or the catalog no categories")
+    after_id = session.scalar(text("SELECT COALESCE(max(id), 0) FROM event")) or 0
+    per_grid = max(1, math.ceil(count / grids))
+    session.execute(text("SELECT setseed(:s)"), {"s": (seed % 1000) / 1000})
+    batch = max(1, 200_000 // per_grid)  # grids per statement: about 200k events at a time
+    start_at = now.timestamp() - recent_days * 86400
+    for offset in range(0, grids, batch):
+        session.execute(text(_EVENTS), {
+            "set_id": current.id, "offset": offset, "limit": batch, "per_grid": per_grid,
+            "seed": seed + offset, "leaf_count": leaves, "span_days": span_days,
+            "start_at": datetime.fromtimestamp(start_at, now.tzinfo)})
+        if progress:
+            progress("history events", min(grids, offset + batch) * per_grid, grids * per_grid)
+    session.execute(text(_TASKS), {"after_id": after_id})
+    if progress:
+        progress("history tasks and timelines", 1, 2)
+    session.execute(text(_TIMELINE), {"after_id": after_id})
+    if progress:
+        progress("history tasks and timelines", 2, 2)
+    return session.scalar(text("SELECT count(*) FROM event WHERE id > :a"),
+                          {"a": after_id}) or 0
