@@ -137,7 +137,7 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
         card.locator("button[data-action=accept]").click()
         card.locator("form[data-action=accept] button[type=submit]").click()
         page.wait_for_function(
-            f"() => document.querySelector('#sx-card .sx-chip').textContent === '已受理'",
+            "() => document.querySelector('#sx-card .sx-chip').textContent === '已受理'",
             timeout=10_000)
         after = httpx.get(f"{live_server}/api/v1/events/{xss['id']}",
                           headers=commander_headers).json()
