@@ -73,6 +73,6 @@ def demo(
 def _print_urls(host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     console.print(
-        f"[bold]Shuxin is serving:[/]\n  map        {base}/\n  API docs   {base}/docs\n"
-        f"  health     {base}/health"
+        f"[bold]Shuxin is serving:[/]\n  command screen  {base}/screen\n  map             {base}/\n"
+        f"  API docs        {base}/docs\n  health          {base}/health"
     )
