@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from api.attachments import service
-from api.attachments.service import AttachmentOut
+from api.attachments.service import AttachmentOut, TooLarge
 from api.deps import CurrentActor, SettingsDep, Tx
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
@@ -16,6 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["attachments"])
 
 @router.post("/events/{event_id}/attachments", response_model=AttachmentOut, status_code=201)
 async def upload(
+    request: Request,
     event_id: int,
     tx: Tx,
     actor: CurrentActor,
@@ -24,6 +25,13 @@ async def upload(
     kind: Annotated[str, Form(description="before, after or other")] = "after",
 ) -> AttachmentOut:
     """Add a photo (before/after handling) to an event; its type is checked from its bytes."""
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > settings.upload_max_bytes + 64 * 1024:  # the photo plus the form's framing
+        raise TooLarge(
+            f"the upload has {declared / 1e6:.1f} MB; at most "
+            f"{settings.upload_max_bytes / 1e6:.1f} MB is accepted",
+            field="file",
+        )
     data = await file.read(settings.upload_max_bytes + 1)
     return await tx(
         lambda s: service.to_out(

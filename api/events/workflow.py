@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.attachments.models import Attachment
@@ -270,6 +270,33 @@ def _clear_deadline(event: Event) -> None:
     event.overdue = False
 
 
+def _end_tasks(ctx: Context, tasks: list[Task], state: TaskState, reason: str) -> list[int]:
+    """Take tasks out of play: their open supervision orders and pending extension requests
+    end with them (nobody is left to answer or to be given the time)."""
+    ids = [t.id for t in tasks]
+    for task in tasks:
+        task.state = state.value
+    if ids:
+        ctx.session.execute(
+            update(Supervision)
+            .where(Supervision.task_id.in_(ids), Supervision.state == "open")
+            .values(state="closed", answer=f"（任务已结束：{reason}）", answered_at=ctx.now)
+        )
+        ctx.session.execute(
+            update(ExtensionRequest)
+            .where(ExtensionRequest.task_id.in_(ids), ExtensionRequest.state == "pending")
+            .values(state="void", decided_at=ctx.now, decision_comment=f"任务已结束：{reason}")
+        )
+    return ids
+
+
+def _refresh_flags(ctx: Context) -> None:
+    """The event's at-risk and overdue flags from its open tasks' stored deadlines."""
+    open_tasks = _open_tasks(ctx)
+    ctx.event.overdue = any(t.handle_due <= ctx.now for t in open_tasks)
+    ctx.event.at_risk = not ctx.event.overdue and any(t.at_risk_at <= ctx.now for t in open_tasks)
+
+
 # --- the actions --------------------------------------------------------------------------------
 
 
@@ -406,8 +433,8 @@ def _require_own_township(ctx: Context, unit: Unit, field: str) -> None:
     actor = ctx.actor
     if not actor.is_admin and unit.township_code != actor.township_code:
         raise Forbidden(
-            f"{unit.name} ({unit.code}) is not a unit of township {actor.township_code}; "
-            f"you are {actor.describe()} (escalate to the county for other townships)",
+            f"{unit.name} ({unit.code}) is not a unit of your township {actor.township_code}; "
+            f"you are {actor.describe()}; escalate to the county for other townships",
             field=field,
         )
 
@@ -438,13 +465,12 @@ def _start(ctx: Context, body: s.TaskActionBody) -> Step:
 def _return(ctx: Context, body: s.ReturnBody) -> Step:
     """The unit says the event is not theirs (退回): back to the command room."""
     task = _task_for(ctx, body.task_id, OPEN_TASK_STATES)
-    task.state = TaskState.returned.value
+    _end_tasks(ctx, [task], TaskState.returned, "退回")
     task.return_reason = body.reason
     details = {"task_id": task.id, "role": task.role, "reason": body.reason}
     if task.role == TaskRole.co:
         return Step(_status_after_task_change(ctx), comment=body.reason, details=details)
-    for other in _open_tasks(ctx):
-        other.state = TaskState.cancelled.value
+    _end_tasks(ctx, _open_tasks(ctx), TaskState.cancelled, "主办单位退回")
     ctx.event.return_count += 1
     _clear_deadline(ctx.event)
     return Step(EventStatus.returned, comment=body.reason, details=details)
@@ -494,7 +520,7 @@ def _feedback(ctx: Context, body: s.FeedbackBody) -> Step:
             attachment_ids=body.attachment_ids,
         )
     )
-    task.state = TaskState.done.value
+    _end_tasks(ctx, [task], TaskState.done, "已反馈")
     task.done_at = ctx.now
     late = ctx.now > task.handle_due
     return Step(
@@ -540,17 +566,14 @@ def _verify(ctx: Context, body: s.VerifyBody) -> Step:
             reworked.append(task.id)
     event.rework_count += 1
     event.handled_at = None
-    event.overdue = any(ctx.now > t.handle_due for t in tasks if t.id in reworked)
+    _refresh_flags(ctx)
     return Step(EventStatus.in_progress, details={"passed": False, "rework_tasks": reworked})
 
 
 def _escalate(ctx: Context, body: s.EscalateBody) -> Step:
     """Escalate to the county centre (上报): beyond the township's power."""
     _require_command_room(ctx)
-    cancelled = []
-    for task in _open_tasks(ctx):
-        task.state = TaskState.cancelled.value
-        cancelled.append(task.id)
+    cancelled = _end_tasks(ctx, _open_tasks(ctx), TaskState.cancelled, "已上报县级")
     ctx.event.escalated_at = ctx.now
     _clear_deadline(ctx.event)
     return Step(
@@ -647,6 +670,10 @@ def _decide_extension(ctx: Context, body: s.DecideExtensionBody) -> Step:
         request.state = "refused"
         return Step(EventStatus(ctx.event.status), details=details)
     task = ctx.session.get(Task, request.task_id)
+    if TaskState(task.state) not in OPEN_TASK_STATES:
+        raise Conflict(
+            f"task {task.id} is {task.state}: its deadline no longer matters", field="request_id"
+        )
     new_due = _aware(body.new_due) if body.new_due else request.requested_due
     if new_due <= task.handle_due:
         raise InvalidInput("the granted deadline must be after the current one", field="new_due")
@@ -764,6 +791,15 @@ def _rate(ctx: Context, body: s.RateBody) -> Step:
     event = ctx.event
     if body.reopen and body.level != "dissatisfied":
         raise InvalidInput("only a dissatisfied rating can reopen the event", field="reopen")
+    rated = ctx.session.scalar(
+        select(Rating.level)
+        .where(Rating.event_id == event.id, Rating.recorded_at >= event.closed_at)
+        .limit(1)
+    )
+    if rated is not None:
+        raise Conflict(
+            f"event {event.id} was already rated ({rated}) since it was closed", field="level"
+        )
     ctx.session.add(
         Rating(
             event_id=event.id,
@@ -792,6 +828,8 @@ def _rate(ctx: Context, body: s.RateBody) -> Step:
         )
     event.reopen_count += 1
     event.closed_at = event.closure_type = event.handled_at = None
+    ctx.session.flush()
+    _refresh_flags(ctx)
     return Step(EventStatus.in_progress, details={"level": body.level, "reopened_tasks": reopened})
 
 
@@ -865,27 +903,6 @@ def timeline(*, session: Session, event_id: int, actor: Actor) -> list[s.Timelin
             .order_by(TimelineEntry.seq)
         )
     ]
-
-
-def record_intake(*, session: Session, event: Event, actor: Actor | None, now: datetime) -> None:
-    """The first timeline entry of a new event (version 1): reported."""
-    session.add(
-        TimelineEntry(
-            event_id=event.id,
-            seq=event.version,
-            at=now,
-            action="report",
-            actor_id=actor.id if actor else None,
-            actor_name=actor.name if actor else "系统",
-            actor_role=actor.role.value if actor else None,
-            unit_code=actor.unit_code if actor else None,
-            unit_name=actor.unit_name if actor else None,
-            from_status=None,
-            to_status=EventStatus.reported.value,
-            comment=None,
-            details={"source": event.source, "routing": event.routing_method},
-        )
-    )
 
 
 def tasks_of(
