@@ -73,9 +73,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
     number of its line in the file (`_line`), so that messages point at what an editor shows."""
     kept = [
         (number, line)
-        for number, line in enumerate(
-            path.read_text(encoding="utf-8-sig").splitlines(), start=1
-        )
+        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1)
         if line.strip() and not line.lstrip().startswith("#")
     ]
     reader = csv.DictReader(io.StringIO("\n".join(line for _, line in kept)))
@@ -89,10 +87,34 @@ def _rows(path: Path) -> list[dict[str, str]]:
                 'contains a comma in double quotes ("a,b")',
                 field="file",
             )
-        rows.append(
-            {k.strip(): (v or "").strip() for k, v in row.items()} | {"_line": str(line)}
-        )
+        rows.append({k.strip(): (v or "").strip() for k, v in row.items()} | {"_line": str(line)})
     return rows
+
+
+def _check_platforms(rows: list[dict[str, str]], path: Path) -> None:
+    if not rows:
+        raise InvalidInput(f"{path.name} has no platforms", field="platforms")
+    if missing := {"code", "name"} - set(rows[0]):
+        raise InvalidInput(
+            f"{path.name}: missing columns {', '.join(sorted(missing))}", field="platforms"
+        )
+    for row in rows:
+        where = f"{path.name} line {row['_line']}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,31}", row["code"]):
+            raise InvalidInput(
+                f"{where}: a platform code is 2-32 lower-case letters, digits or "
+                f"_; got {row['code']!r}",
+                field="platforms",
+            )
+        if not row["name"]:
+            raise InvalidInput(
+                f"{where}: the platform {row['code']} needs a name", field="platforms"
+            )
+        if row.get("sort_order") and not row["sort_order"].lstrip("-").isdigit():
+            raise InvalidInput(
+                f"{where}: sort_order must be a whole number; got {row['sort_order']!r}",
+                field="platforms",
+            )
 
 
 def _check_categories(rows: list[dict[str, str]], platforms: set[str], path: Path) -> None:
@@ -154,6 +176,7 @@ def load_catalog(
     """Insert or update platforms and categories from CSV files; categories missing from the
     file are deactivated (never deleted: events keep their category)."""
     platform_rows = _rows(platforms_path)
+    _check_platforms(platform_rows, platforms_path)
     for row in platform_rows:
         statement = insert(Platform).values(
             code=row["code"], name=row["name"], sort_order=int(row.get("sort_order") or 0)

@@ -59,6 +59,20 @@ FROM bumped
 RETURNING event_id
 """
 
+# Lock the events concerned first, in id order: actions lock their event, then its tasks, so
+# taking the same order here means the sweep and an action wait for each other, never deadlock.
+_LOCK_EVENTS = f"""
+SELECT e.id FROM event e
+WHERE e.id IN (
+    SELECT event_id FROM task
+    WHERE state IN {OPEN_STATES}
+      AND ((overdue_notified_at IS NULL AND handle_due <= :now)
+           OR (at_risk_notified_at IS NULL AND at_risk_at <= :now))
+)
+ORDER BY e.id
+FOR UPDATE OF e
+"""
+
 _AT_RISK = f"""
 WITH due AS (
     UPDATE task SET at_risk_notified_at = :now
@@ -75,7 +89,7 @@ WITH due AS (
     SELECT event_id, array_agg(id ORDER BY id) AS task_ids, min(handle_due) AS due
     FROM due GROUP BY event_id
 ), bumped AS (
-    UPDATE event e SET version = e.version + 1, at_risk = true, updated_at = :now
+    UPDATE event e SET version = e.version + 1, at_risk = NOT e.overdue, updated_at = :now
     FROM per_event p WHERE e.id = p.event_id
     RETURNING e.id, e.version, e.status, p.task_ids, p.due
 )
@@ -103,6 +117,8 @@ def sweep(*, session: Session, now: datetime) -> SweepResult:
         return SweepResult(0, 0, ran=False)
     session.flush()  # the caller's pending changes first: the statements read the tables
     reply_due = calendar(get_settings()).add(now, TimeLimit(1, "wd"))
+    if not session.execute(text(_LOCK_EVENTS), {"now": now}).first():
+        return SweepResult(0, 0)  # a quiet minute: nothing newly at risk or overdue
     overdue = session.execute(text(_OVERDUE), {"now": now, "reply_due": reply_due}).all()
     at_risk = session.execute(text(_AT_RISK), {"now": now}).all()
     if overdue or at_risk:
