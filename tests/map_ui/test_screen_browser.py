@@ -43,7 +43,10 @@ MARKER_ELEMENT = """
 (id) => {
   let found = null;
   Shuxin.screen.state().map.eachLayer(layer => {
-    if (layer.feature && layer.feature.id === id && layer._icon) found = layer._icon;
+    if (layer.feature && layer.feature.id === id && layer._icon) {
+      layer.setZIndexOffset(10000);  // above other events reported at the same spot
+      found = layer._icon;
+    }
   });
   if (found) found.setAttribute('data-test-target', 'event-' + id);
   return found !== null;
