@@ -427,7 +427,9 @@ def feature_collection_json(
                 'properties', json_build_object(
                     'code', a.code, 'name', a.name, 'level', a.level,
                     'parent_code', a.parent_code, 'area_km2', round((a.area_m2 / 1e6)::numeric, 4),
-                    'set', s.name),
+                    'set', s.name, 'label', json_build_array(
+                        round(ST_X(ST_PointOnSurface(a.geom))::numeric, 6),
+                        round(ST_Y(ST_PointOnSurface(a.geom))::numeric, 6))),
                 'geometry', ST_AsGeoJSON({geometry}, 6)::json) AS feature
             FROM area a JOIN boundary_set s ON s.id = a.set_id
             WHERE {where}

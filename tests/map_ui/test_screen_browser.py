@@ -99,6 +99,10 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
         counts = page.evaluate(LAYERS)
         assert counts["township"] == 15 and counts["village"] == 288
         assert counts["events"] + counts["clusters"] > 0
+        # Names on the map at this zoom (the township's villages, or its grids).
+        page.locator(".sx-label").first.wait_for(timeout=10_000)
+        labels = page.locator(".sx-label").all_inner_texts()
+        assert labels and all(label.strip() for label in labels)
         control = page.locator(".leaflet-control-layers-overlays").inner_text()
         for name in ("乡镇/街道", "村/社区", "网格", "事件", "热力图"):
             assert name in control

@@ -145,6 +145,11 @@
   function fetchEvents(ok, fail) {
     var s = ensureState();
     if (!s.map) { ok({ type: "FeatureCollection", features: [] }); return; }
+    // The layer's first call comes while the page is parsed, just after folium's fitBounds set
+    // the map moving to its first view: a request then would be for the view being left, and
+    // its answer thrown away once the move ends (on one busy server, after delaying the useful
+    // one). start() asks when the map is in place (settleFirstView).
+    if (!s.started) return;
     var b = s.map.getBounds();
     var bbox = [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()),
                 Math.min(180, b.getEast()), Math.min(90, b.getNorth())]
@@ -250,6 +255,36 @@
 
   function bindArea(f, layer) {
     S.bindArea(f, layer);
+  }
+
+  // Names on the map, one level at a time as the officer zooms: townships when the county is
+  // in view, villages closer, grids closest (only for areas in view, only if the layer is on).
+  var LABEL_LEVELS = [[0, 11, "township"], [12, 13, "village"], [14, 22, "grid"]];
+
+  function refreshLabels() {
+    var s = ensureState();
+    var map = s.map;
+    (s.labels || []).forEach(function (t) { map.removeLayer(t); });
+    s.labels = [];
+    var zoom = map.getZoom();
+    var level = null;
+    LABEL_LEVELS.forEach(function (r) { if (zoom >= r[0] && zoom <= r[1]) level = r[2]; });
+    var layer = level && global[s.layers[level]];
+    if (!layer || !map.hasLayer(layer._container || layer)) return;
+    var bounds = map.getBounds().pad(0.1);
+    var group = layer._container || layer;
+    group.eachLayer(function (area) {
+      var p = area.feature && area.feature.properties;
+      if (!p || !p.label || s.labels.length > 400) return;
+      var at = L.latLng(p.label[1], p.label[0]);
+      if (!bounds.contains(at)) return;
+      var text = el("span", level === "grid" ? p.name.replace(/^.*?(第\d+网格)$/, "$1") : p.name);
+      var tip = L.tooltip({ permanent: true, direction: "center", interactive: false,
+                            className: "sx-label sx-label-" + level })
+        .setLatLng(at).setContent(text);
+      map.addLayer(tip);
+      s.labels.push(tip);
+    });
   }
 
   // --- panels ------------------------------------------------------------------------------------
@@ -720,7 +755,9 @@
         toast(explain(error), "error");
       });
     });
-    map.on("moveend", function () { refreshEvents(); });
+    map.on("moveend", function () { refreshEvents(); refreshLabels(); });
+    map.on("overlayadd overlayremove", refreshLabels);
+    setTimeout(refreshLabels, 1500);  // once the boundaries have arrived
     s.heat = L.heatLayer([], { radius: 18, blur: 15, maxZoom: 16 });
     var control = global[s.layers.control];
     if (control) control.addOverlay(s.heat, "热力图");
@@ -805,9 +842,23 @@
     L.drawLocal.edit.toolbar.buttons.remove = "清除圈选";
   }
 
+  function settleFirstView() {
+    // folium's fitBounds animates the map to its first view: a pan, or a zoom that starts on the
+    // next frame. End that move now instead of 250 ms later, as Leaflet 1.9 itself ends them
+    // (not map.stop(), which pans back to where the animation was): the 'moveend' asks for the
+    // events of the view; when the map did not move, ask here.
+    var s = ensureState(), map = s.map;
+    global.requestAnimationFrame(function () {
+      if (map._animatingZoom) map._onZoomTransitionEnd();
+      else if (map._panAnim && map._panAnim._inProgress) map._panAnim.stop();
+      else refreshEvents();
+    });
+  }
+
   function start() {
     var s = ensureState();
     if (!s.map) return;
+    s.started = true;
     localizeDraw();
     S.renderLegend("sx-screen-legend", ["reported", "assigned", "in_progress", "at_risk", "overdue",
                                  "handled", "closed", "escalated"]);
@@ -815,6 +866,7 @@
     bindSearch();
     bindTabs();
     bindMap();
+    settleFirstView();
     tickClock();
     setInterval(tickClock, 1000);
     api("/me").then(function (me) {
