@@ -21,6 +21,7 @@ from api.events.action_routes import router as actions_router
 from api.events.routes import router as events_router
 from api.mode.routes import router as mode_router
 from api.pages.routes import router as pages_router
+from api.pois.routes import router as pois_router
 from api.routing.routes import router as routing_router
 from api.scheduler import SweepThread
 from api.screen.index import event_index
@@ -78,6 +79,7 @@ def create_app() -> FastAPI:
         attachments_router,
         screen_router,
         mode_router,
+        pois_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

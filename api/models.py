@@ -4,6 +4,7 @@ from api.attachments.models import Attachment
 from api.categories.models import Category, Platform
 from api.events.models import Event, ExtensionRequest, Feedback, Rating, Task, TimelineEntry
 from api.mode.models import ModeChange
+from api.pois.models import Poi
 from api.supervision.models import Supervision
 from api.units.models import Unit
 from api.users.models import User
@@ -21,6 +22,7 @@ __all__ = [
     "Feedback",
     "ModeChange",
     "Platform",
+    "Poi",
     "Rating",
     "Supervision",
     "Task",

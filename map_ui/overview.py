@@ -59,7 +59,9 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
             remove_missing=True,
             style=JsCode("(f) => Shuxin.areaStyle(f)"),
             on_each_feature=JsCode("(f, layer) => Shuxin.bindArea(f, layer)"),
-            start=show,
+            # A layer switched off loads when switched on (not before, not never).
+            start=True,
+            only_run_when_added=not show,
         )
         layer.layer_name = label
         layer.show = show

@@ -13,8 +13,8 @@ from html import escape
 
 import folium
 from branca.element import CssLink, Element, JavascriptLink, MacroElement
-from folium.template import Template
 from folium.plugins import Draw, Fullscreen, Realtime
+from folium.template import Template
 from folium.utilities import JsCode
 
 from map_ui.basemaps import BasemapConfig, add_basemaps
@@ -62,12 +62,30 @@ def build_screen(config: ScreenConfig) -> folium.Map:
             remove_missing=True,
             style=JsCode("(f) => Shuxin.screen.areaStyle(f)"),
             on_each_feature=JsCode("(f, layer) => Shuxin.screen.bindArea(f, layer)"),
-            start=show,
+            # A layer switched off loads when switched on (not before, not never).
+            start=True,
+            only_run_when_added=not show,
         )
         layer.layer_name = label
         layer.show = show
         layer.add_to(m)
         names[level] = layer.get_name()
+
+    for key, label, rule in (("hazards", "隐患点", "!=="), ("shelters", "避灾安置点", "===")):
+        points = Realtime(
+            f"{config.api_prefix}/pois",
+            interval=600_000,
+            get_feature_id=JsCode("(f) => f.id"),
+            remove_missing=True,
+            filter=JsCode(f"(f) => f.properties.kind {rule} 'shelter'"),
+            point_to_layer=JsCode("(f, latlng) => Shuxin.screen.poiLayer(f, latlng)"),
+            start=True,
+            only_run_when_added=True,
+        )
+        points.layer_name = label
+        points.show = False
+        points.add_to(m)
+        names[key] = points.get_name()
 
     events = Realtime(
         JsCode("(ok, fail) => Shuxin.screen.fetchEvents(ok, fail)"),

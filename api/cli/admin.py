@@ -14,6 +14,8 @@ from api.categories.service import DEFAULT_PLATFORMS, load_catalog
 from api.cli.common import console, fail, ready_database
 from api.database import session_scope
 from api.errors import DomainError
+from api.pois.models import PoiKind
+from api.pois.service import load_pois, read_points
 from api.settings import get_settings
 from api.supervision.service import sweep as run_sweep
 from api.units.models import UnitKind
@@ -162,3 +164,29 @@ def sweep() -> None:
         f"{result.overdue_events} events newly overdue (supervision orders issued), "
         f"{result.at_risk_events} newly at risk (reminders sent)."
     )
+
+
+pois = typer.Typer(help="Hazard points and shelters on the map.", no_args_is_help=True)
+
+
+@pois.command("import")
+def pois_import(
+    file: Path = typer.Argument(..., help="CSV with lon/lat columns, or GeoJSON/Shapefile/GPKG"),
+    kind: PoiKind = typer.Option(..., help="geohazard, dangerous_house, reservoir or shelter"),
+    code_field: str = typer.Option("code", help="Column of each point's code"),
+    name_field: str = typer.Option("name", help="Column of each point's name"),
+    lon: str = typer.Option("lon", help="CSV: longitude column"),
+    lat: str = typer.Option("lat", help="CSV: latitude column"),
+    crs: str | None = typer.Option(None, help="The file's CRS (CSV default: wgs84)"),
+) -> None:
+    """Load points (insert or update by code); each is placed in its village and township."""
+    url = ready_database()
+    try:
+        frame = read_points(file, lon_field=lon, lat_field=lat, crs=crs)
+        with session_scope(url) as session:
+            result = load_pois(session=session, kind=kind, frame=frame, code_field=code_field,
+                               name_field=name_field, source_file=file.name)
+    except DomainError as exc:
+        raise fail(f"{exc.message}\nNothing was changed.") from None
+    console.print(f"Loaded {result.loaded} {kind.label_zh} ({kind.value}); "
+                  f"{result.outside} lie outside every grid.")

@@ -17,6 +17,7 @@ app.add_typer(boundaries.app, name="boundaries")
 app.add_typer(admin.users, name="users")
 app.add_typer(admin.units, name="units")
 app.add_typer(admin.categories, name="categories")
+app.add_typer(admin.pois, name="pois")
 app.command("deadline")(admin.deadline)
 app.command("sweep")(admin.sweep)
 # Negative coordinates (west, south) must not be taken for options.

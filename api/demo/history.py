@@ -142,9 +142,9 @@ def _bulk_load_settings(session: Session) -> Callable[[], None]:
 
     - `jit = off`: each 200k-row INSERT spent ~0.8 s compiling its expressions, for nothing.
     - `session_replication_role = replica` (superusers only, as for the embedded cluster; as
-      pg_restore --disable-triggers does): skips the per-row foreign-key triggers, about a
-      third of the load (10 RI checks per event: category, unit, boundary set, and the event
-      of each task and timeline entry). Every reference is correct by construction: category
+      pg_restore --disable-triggers does): skips the per-row foreign-key triggers, about 12
+      per event (5 on the event, 3 on its task, 2 on each of its 2 timeline entries), which
+      were over a third of the time. Every reference is correct by construction: category
       codes and unit ids are read from their tables in the same statement, the set is the
       active one, tasks and timeline entries point at the events just inserted. No other
       trigger fires on INSERT into these tables. The rest of the caller's transaction runs

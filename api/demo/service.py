@@ -21,6 +21,7 @@ from api.categories.service import ensure_default_catalog
 from api.demo.history import generate_history
 from api.demo.lifecycle import simulate, supervise_some
 from api.demo.people import DemoLogin, actors_by_unit, admin_actor, ensure_units, ensure_users
+from api.demo.points import ensure_points
 from api.events.models import Event
 from api.events.service import bulk_insert_events
 from api.routing.service import current_router
@@ -234,6 +235,7 @@ def load_demo(*, session: Session, events: int, progress: Progress | None = None
     boundary_set = session.scalar(select(BoundarySet).where(BoundarySet.name == DEMO_SET))
     units_created = ensure_units(session=session, set_id=boundary_set.id)
     logins = ensure_users(session=session)
+    ensure_points(session=session)
     added, states = 0, {}
     now = datetime.now(SHANGHAI)
     live_target = min(events, LIVE_EVENTS)

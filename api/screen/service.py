@@ -245,22 +245,24 @@ def map_view(*, session: Session, index: EventIndex, actor: Actor, filters: Scre
             })
         mode = "points"
     else:
+        # One pass over the rows in view: label = status * 2 + overdue, so that each cell
+        # counts its events per status and its overdue ones (a second pass for the overdue
+        # counts cost as much again: ~35 ms at a million events).
         cells = cluster(c.lon[rows], c.lat[rows], zoom=zoom, cell_px=64.0,
-                        labels=c.status[rows], n_labels=len(STATUSES),
-                        mercator=(c.ux[rows], c.uy[rows]))
-        late = cluster(c.lon[rows], c.lat[rows], zoom=zoom, cell_px=64.0,
-                       labels=c.overdue[rows].astype("int8"), n_labels=2,
-                       mercator=(c.ux[rows], c.uy[rows]))
-        overdue_by_key = dict(zip(late.key.tolist(), late.by_label[:, 1].tolist(), strict=True))
+                        labels=c.status[rows].astype("int64") * 2 + c.overdue[rows],
+                        n_labels=len(STATUSES) * 2, mercator=(c.ux[rows], c.uy[rows]))
+        by_status_overdue = cells.by_label.reshape(len(cells), len(STATUSES), 2)
+        by_status = by_status_overdue.sum(axis=2)
+        overdue = by_status_overdue[:, :, 1].sum(axis=1)
         for k in range(len(cells)):
-            counts = cells.by_label[k]
+            counts = by_status[k]
             features.append({
                 "type": "Feature", "id": f"c{int(zoom)}:{int(cells.key[k])}",
                 "geometry": {"type": "Point", "coordinates": [round(float(cells.lon[k]), 6),
                                                               round(float(cells.lat[k]), 6)]},
                 "properties": {
                     "cluster": True, "count": int(cells.count[k]),
-                    "overdue": int(overdue_by_key.get(int(cells.key[k]), 0)),
+                    "overdue": int(overdue[k]),
                     "statuses": {STATUSES[i]: int(v) for i, v in enumerate(counts) if v},
                 },
             })
@@ -303,7 +305,7 @@ def lists(*, session: Session, index: EventIndex, actor: Actor, filters: ScreenF
     scope = select_rows(session=session, index=index, actor=actor, filters=filters, now=now)
     c, mask = scope.columns, scope.mask
     rows = np.flatnonzero(mask)
-    newest = rows[np.argsort(-c.created[rows], kind="stable")][:size]
+    newest = _newest_first(rows, c.created, size)
     open_rows = np.isin(c.status, [_STATUS_CODE[s] for s in OPEN_STATUSES])
     late_rows = np.flatnonzero(mask & open_rows & (c.overdue | c.at_risk))
     late = late_rows[np.lexsort((c.due[late_rows], ~c.overdue[late_rows]))][:size]
@@ -323,6 +325,18 @@ def lists(*, session: Session, index: EventIndex, actor: Actor, filters: ScreenF
                          "reply_due": o[5].isoformat() if o[5] else None, "message": o[6],
                          "unit": o[7], "title": o[8]} for o in orders],
     }
+
+
+def _newest_first(rows: np.ndarray, created: np.ndarray, size: int) -> np.ndarray:
+    """`rows[np.argsort(-created[rows], kind="stable")][:size]` without sorting every row
+    (a full sort of a million rows took ~100 ms for 12 of them): the rows at or above the
+    size-th largest time, in row order, then a stable sort of those few."""
+    values = created[rows]
+    if len(rows) > size > 0:
+        kth = np.partition(values, len(values) - size)[len(values) - size]
+        keep = np.flatnonzero(values >= kth)
+        rows, values = rows[keep], values[keep]
+    return rows[np.argsort(-values, kind="stable")][:size]
 
 
 def _details(session: Session, ids: list[int]) -> dict[int, dict]:

@@ -99,12 +99,19 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
         counts = page.evaluate(LAYERS)
         assert counts["township"] == 15 and counts["village"] == 288
         assert counts["events"] + counts["clusters"] > 0
+        # The grid layer starts switched off and loads when switched on.
+        assert counts["grid"] == 0
+        page.locator(".leaflet-control-layers").hover()
+        page.locator(".leaflet-control-layers-overlays label", has_text="网格").click()
+        page.wait_for_function(f"() => ({LAYERS})().grid === 1312", timeout=15_000)
+        page.mouse.move(5, 5)
+
         # Names on the map at this zoom (the township's villages, or its grids).
         page.locator(".sx-label").first.wait_for(timeout=10_000)
         labels = page.locator(".sx-label").all_inner_texts()
         assert labels and all(label.strip() for label in labels)
         control = page.locator(".leaflet-control-layers-overlays").inner_text()
-        for name in ("乡镇/街道", "村/社区", "网格", "事件", "热力图"):
+        for name in ("乡镇/街道", "村/社区", "网格", "事件", "热力图", "隐患点", "避灾安置点"):
             assert name in control
 
         # The figures on the panel are the API's own counts.
@@ -220,6 +227,25 @@ def test_the_screen_needs_a_signed_in_command_room_user(live_server):
                         headers={"Authorization": f"Bearer {token['access_token']}"})
     assert refused.status_code == 403
     assert "command screen" in refused.json()["message"]
+
+
+def test_an_emergency_shows_in_red_with_hazards_and_shelters(live_server, commander_headers):
+    declared = httpx.post(f"{live_server}/api/v1/mode", headers=commander_headers, json={
+        "mode": "emergency", "level": "II", "reason": "台风过境，启动防台II级响应"})
+    assert declared.status_code == 201, declared.text
+    try:
+        with chromium_page(viewport=(1366, 768)) as (page, _, _):
+            sign_in_page(page, live_server, "zhs", DEMO_PASSWORD, next_path="/screen")
+            banner = page.locator("#sx-emergency")
+            banner.wait_for(state="visible", timeout=10_000)
+            assert "II级响应" in banner.inner_text() and "台风过境" in banner.inner_text()
+            assert "sx-mode-war" in page.locator("#sx-mode").get_attribute("class")
+            page.locator(".sx-poi-icon").first.wait_for(timeout=10_000)
+            OUTPUT.mkdir(exist_ok=True)
+            page.screenshot(path=str(OUTPUT / "screen-emergency-1366x768.png"))
+    finally:
+        httpx.post(f"{live_server}/api/v1/mode", headers=commander_headers,
+                   json={"mode": "peacetime", "reason": "解除响应"})
 
 
 def test_the_page_is_small(live_server):

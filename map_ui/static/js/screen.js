@@ -145,11 +145,6 @@
   function fetchEvents(ok, fail) {
     var s = ensureState();
     if (!s.map) { ok({ type: "FeatureCollection", features: [] }); return; }
-    // The layer's first call comes while the page is parsed, just after folium's fitBounds set
-    // the map moving to its first view: a request then would be for the view being left, and
-    // its answer thrown away once the move ends (on one busy server, after delaying the useful
-    // one). start() asks when the map is in place (settleFirstView).
-    if (!s.started) return;
     var b = s.map.getBounds();
     var bbox = [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()),
                 Math.min(180, b.getEast()), Math.min(90, b.getNorth())]
@@ -239,6 +234,42 @@
         openCard(f.id);
       });
     }
+  }
+
+  // --- hazard points and shelters -------------------------------------------------------------------
+
+  var POI = {
+    geohazard: { glyph: "险", color: "#8c510a", label: "地质灾害隐患点" },
+    dangerous_house: { glyph: "危", color: "#b35806", label: "危房" },
+    reservoir: { glyph: "塘", color: "#2166ac", label: "山塘水库" },
+    shelter: { glyph: "避", color: "#1a9850", label: "避灾安置点" }
+  };
+
+  function poiLayer(f, latlng) {
+    var p = f.properties || {};
+    var kind = POI[p.kind] || { glyph: "点", color: "#555", label: p.kind };
+    var marker = L.marker(latlng, {
+      icon: L.divIcon({ className: "sx-poi-icon", iconSize: [22, 22], iconAnchor: [11, 11],
+        html: "<span style=\"background:" + kind.color + "\">" + kind.glyph + "</span>" })
+    });
+    marker.bindTooltip(function () {
+      var box = el("div");
+      box.appendChild(el("strong", p.name));
+      box.appendChild(el("div", kind.label + (p.attributes && p.attributes.capacity ?
+        " · 可容纳 " + p.attributes.capacity + " 人" : "")));
+      return box;
+    });
+    return marker;
+  }
+
+  function showEmergencyLayers(on) {
+    // In emergency operation hazard points and shelters matter: put them on the map.
+    var s = ensureState();
+    ["hazards", "shelters"].forEach(function (key) {
+      var layer = global[s.layers[key]];
+      if (!layer) return;
+      if (on && !s.map.hasLayer(layer)) s.map.addLayer(layer);
+    });
   }
 
   // --- boundaries --------------------------------------------------------------------------------
@@ -708,6 +739,7 @@
           "（" + shortTime(mode.since) + " 起）";
         banner.hidden = false;
         document.body.classList.add("sx-war");
+        showEmergencyLayers(true);
       } else {
         badge.textContent = "平时";
         badge.className = "sx-mode sx-mode-peace";
@@ -842,23 +874,9 @@
     L.drawLocal.edit.toolbar.buttons.remove = "清除圈选";
   }
 
-  function settleFirstView() {
-    // folium's fitBounds animates the map to its first view: a pan, or a zoom that starts on the
-    // next frame. End that move now instead of 250 ms later, as Leaflet 1.9 itself ends them
-    // (not map.stop(), which pans back to where the animation was): the 'moveend' asks for the
-    // events of the view; when the map did not move, ask here.
-    var s = ensureState(), map = s.map;
-    global.requestAnimationFrame(function () {
-      if (map._animatingZoom) map._onZoomTransitionEnd();
-      else if (map._panAnim && map._panAnim._inProgress) map._panAnim.stop();
-      else refreshEvents();
-    });
-  }
-
   function start() {
     var s = ensureState();
     if (!s.map) return;
-    s.started = true;
     localizeDraw();
     S.renderLegend("sx-screen-legend", ["reported", "assigned", "in_progress", "at_risk", "overdue",
                                  "handled", "closed", "escalated"]);
@@ -866,7 +884,6 @@
     bindSearch();
     bindTabs();
     bindMap();
-    settleFirstView();
     tickClock();
     setInterval(tickClock, 1000);
     api("/me").then(function (me) {
@@ -885,7 +902,7 @@
   document.addEventListener("DOMContentLoaded", start);
 
   global.Shuxin.screen = {
-    fetchEvents: fetchEvents, eventLayer: eventLayer, updateEvent: updateEvent,
+    fetchEvents: fetchEvents, eventLayer: eventLayer, poiLayer: poiLayer, updateEvent: updateEvent,
     bindEvent: bindEvent, areaStyle: areaStyle, bindArea: bindArea, openCard: openCard,
     refreshAll: refreshAll, state: function () { return state; }
   };
