@@ -50,8 +50,7 @@ def build_screen(config: ScreenConfig) -> folium.Map:
     add_basemaps(m, config.basemap)
     bounds = config.area["bbox"] if config.area else config.bounds
     if bounds:
-        x0, y0, x1, y1 = bounds
-        m.fit_bounds([[y0, x0], [y1, x1]], padding=(20, 20))
+        FitNow(bounds).add_to(m)
 
     names: dict[str, str] = {"map": m.get_name()}
     for level, label, show in BOUNDARY_LAYERS:
@@ -146,6 +145,24 @@ def build_screen(config: ScreenConfig) -> folium.Map:
                                 "</script>"), name="sx_config")
     localize(root, config.static_prefix)
     return m
+
+
+class FitNow(MacroElement):
+    """Fit the map to (minlon, minlat, maxlon, maxlat) before any layer asks for data, with no
+    animation: layers then fetch the view the officer will see, once."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.fitBounds(
+                {{ this.corners|tojson }}, {padding: [20, 20], animate: false});
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds: tuple[float, float, float, float] | list[float]) -> None:
+        super().__init__()
+        self._name = "FitNow"
+        x0, y0, x1, y1 = bounds
+        self.corners = [[y0, x0], [y1, x1]]
 
 
 class Expose(MacroElement):

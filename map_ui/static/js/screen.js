@@ -293,28 +293,43 @@
   var LABEL_LEVELS = [[0, 11, "township"], [12, 13, "village"], [14, 22, "grid"]];
 
   function refreshLabels() {
+    // Deferred, so that it never delays drawing the events of the new view.
+    var s = ensureState();
+    clearTimeout(s.labelTimer);
+    s.labelTimer = setTimeout(drawLabels, 80);
+  }
+
+  function drawLabels() {
     var s = ensureState();
     var map = s.map;
-    (s.labels || []).forEach(function (t) { map.removeLayer(t); });
-    s.labels = [];
+    var shown = s.labels || (s.labels = {});
     var zoom = map.getZoom();
     var level = null;
     LABEL_LEVELS.forEach(function (r) { if (zoom >= r[0] && zoom <= r[1]) level = r[2]; });
     var layer = level && global[s.layers[level]];
-    if (!layer || !map.hasLayer(layer._container || layer)) return;
-    var bounds = map.getBounds().pad(0.1);
-    var group = layer._container || layer;
-    group.eachLayer(function (area) {
-      var p = area.feature && area.feature.properties;
-      if (!p || !p.label || s.labels.length > 400) return;
-      var at = L.latLng(p.label[1], p.label[0]);
-      if (!bounds.contains(at)) return;
-      var text = el("span", level === "grid" ? p.name.replace(/^.*?(第\d+网格)$/, "$1") : p.name);
-      var tip = L.tooltip({ permanent: true, direction: "center", interactive: false,
-                            className: "sx-label sx-label-" + level })
-        .setLatLng(at).setContent(text);
-      map.addLayer(tip);
-      s.labels.push(tip);
+    var wanted = {};
+    if (layer && map.hasLayer(layer._container || layer)) {
+      var bounds = map.getBounds().pad(0.1);
+      var count = 0;
+      (layer._container || layer).eachLayer(function (area) {
+        var p = area.feature && area.feature.properties;
+        if (!p || !p.label || count >= 400) return;
+        var at = L.latLng(p.label[1], p.label[0]);
+        if (!bounds.contains(at)) return;
+        var key = level + ":" + p.code;
+        wanted[key] = true;
+        count += 1;
+        if (shown[key]) return;  // kept from the last view: no new DOM
+        var text = el("span", level === "grid" ?
+          p.name.replace(/^.*?(第\d+网格)$/, "$1") : p.name);
+        shown[key] = L.tooltip({ permanent: true, direction: "center", interactive: false,
+                                 className: "sx-label sx-label-" + level })
+          .setLatLng(at).setContent(text);
+        map.addLayer(shown[key]);
+      });
+    }
+    Object.keys(shown).forEach(function (key) {
+      if (!wanted[key]) { map.removeLayer(shown[key]); delete shown[key]; }
     });
   }
 
