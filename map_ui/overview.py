@@ -15,6 +15,7 @@ from folium.plugins import Realtime
 from folium.utilities import JsCode
 
 from map_ui.basemaps import BasemapConfig, add_basemaps
+from map_ui.layers import FitNow, add_boundary_layers
 from map_ui.vendor import localize
 
 LONGYOU_CENTRE = (29.03, 119.17)
@@ -48,24 +49,8 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
     )
     add_basemaps(m, config.basemap)
     if config.bounds:
-        x0, y0, x1, y1 = config.bounds
-        m.fit_bounds([[y0, x0], [y1, x1]])
-
-    for level, label, show in LEVEL_LAYERS:
-        layer = Realtime(
-            f"{config.api_prefix}/boundaries?level={level}&simplify_m=5",
-            interval=600_000,  # boundaries change on activation only: refresh every 10 min
-            get_feature_id=JsCode("(f) => f.properties.code"),
-            remove_missing=True,
-            style=JsCode("(f) => Shuxin.areaStyle(f)"),
-            on_each_feature=JsCode("(f, layer) => Shuxin.bindArea(f, layer)"),
-            # A layer switched off loads when switched on (not before, not never).
-            start=True,
-            only_run_when_added=not show,
-        )
-        layer.layer_name = label
-        layer.show = show
-        layer.add_to(m)
+        FitNow(config.bounds).add_to(m)
+    add_boundary_layers(m, api_prefix=config.api_prefix, js="Shuxin")
 
     events = Realtime(
         f"{config.api_prefix}/events?f=geojson&limit={config.events_limit}",

@@ -18,11 +18,10 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from map_ui.basemaps import BasemapConfig, add_basemaps
+from map_ui.layers import FitNow, add_boundary_layers
 from map_ui.vendor import VendorScripts, localize
 
 LONGYOU_CENTRE = (29.03, 119.17)
-BOUNDARY_LAYERS = (("township", "乡镇/街道", True), ("village", "村/社区", True),
-                   ("grid", "网格", False))
 
 
 @dataclass(frozen=True)
@@ -53,22 +52,7 @@ def build_screen(config: ScreenConfig) -> folium.Map:
         FitNow(bounds).add_to(m)
 
     names: dict[str, str] = {"map": m.get_name()}
-    for level, label, show in BOUNDARY_LAYERS:
-        layer = Realtime(
-            f"{config.api_prefix}/boundaries?level={level}&simplify_m=5",
-            interval=600_000,  # boundaries change on activation only
-            get_feature_id=JsCode("(f) => f.properties.code"),
-            remove_missing=True,
-            style=JsCode("(f) => Shuxin.screen.areaStyle(f)"),
-            on_each_feature=JsCode("(f, layer) => Shuxin.screen.bindArea(f, layer)"),
-            # A layer switched off loads when switched on (not before, not never).
-            start=True,
-            only_run_when_added=not show,
-        )
-        layer.layer_name = label
-        layer.show = show
-        layer.add_to(m)
-        names[level] = layer.get_name()
+    names |= add_boundary_layers(m, api_prefix=config.api_prefix, js="Shuxin.screen")
 
     for key, label, rule in (("hazards", "隐患点", "!=="), ("shelters", "避灾安置点", "===")):
         points = Realtime(
@@ -145,24 +129,6 @@ def build_screen(config: ScreenConfig) -> folium.Map:
                                 "</script>"), name="sx_config")
     localize(root, config.static_prefix)
     return m
-
-
-class FitNow(MacroElement):
-    """Fit the map to (minlon, minlat, maxlon, maxlat) before any layer asks for data, with no
-    animation: layers then fetch the view the officer will see, once."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.fitBounds(
-                {{ this.corners|tojson }}, {padding: [20, 20], animate: false});
-        {% endmacro %}
-    """)
-
-    def __init__(self, bounds: tuple[float, float, float, float] | list[float]) -> None:
-        super().__init__()
-        self._name = "FitNow"
-        x0, y0, x1, y1 = bounds
-        self.corners = [[y0, x0], [y1, x1]]
 
 
 class Expose(MacroElement):

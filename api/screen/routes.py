@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.deps import CurrentActor, Tx
 from api.errors import InvalidInput
@@ -21,9 +21,18 @@ router = APIRouter(prefix="/api/v1/screen", tags=["command screen"])
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _filters(range_: str, date_from: datetime | None, date_to: datetime | None,
-             status: list[str] | None, category: str | None, platform: str | None,
-             area: str | None) -> ScreenFilters:
+def screen_filters(
+    range_: Annotated[str, Query(alias="range", description="today, 7d, 30d or all")] = "30d",
+    date_from: Annotated[datetime | None, Query(alias="from")] = None,
+    date_to: Annotated[datetime | None, Query(alias="to")] = None,
+    status: Annotated[list[str] | None,
+                      Query(description="statuses, or open/at_risk/overdue")] = None,
+    category: str | None = None,
+    platform: str | None = None,
+    area: str | None = None,
+) -> ScreenFilters:
+    """The filters of the screen, the same on every endpoint (and in the page's URL)."""
+
     def aware(value: datetime | None) -> datetime | None:
         return value.replace(tzinfo=SHANGHAI) if value and value.tzinfo is None else value
 
@@ -32,33 +41,23 @@ def _filters(range_: str, date_from: datetime | None, date_to: datetime | None,
                          platform=platform or None, area=area or None)
 
 
-Range = Annotated[str, Query(alias="range", description="today, 7d, 30d or all")]
-Statuses = Annotated[list[str] | None, Query(description="statuses, or open/at_risk/overdue")]
+Filters = Annotated[ScreenFilters, Depends(screen_filters)]
+Bbox = Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")]
+Zoom = Annotated[float, Query(ge=0, le=22)]
 
 
 @router.get("/summary")
-async def summary(tx: Tx, actor: CurrentActor, range_: Range = "30d",
-                  date_from: Annotated[datetime | None, Query(alias="from")] = None,
-                  date_to: Annotated[datetime | None, Query(alias="to")] = None,
-                  status: Statuses = None, category: str | None = None,
-                  platform: str | None = None, area: str | None = None) -> dict:
+async def summary(tx: Tx, actor: CurrentActor, filters: Filters) -> dict:
     """Today's figures, counts by status, 大类 and platform, and the 30-day trend."""
-    filters = _filters(range_, date_from, date_to, status, category, platform, area)
     now = datetime.now(SHANGHAI)
     return await tx(lambda s: service.summary(session=s, index=event_index(), actor=actor,
                                               filters=filters, now=now))
 
 
 @router.get("/map")
-async def map_view(tx: Tx, actor: CurrentActor,
-                   bbox: Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")],
-                   zoom: Annotated[float, Query(ge=0, le=22)], range_: Range = "30d",
-                   date_from: Annotated[datetime | None, Query(alias="from")] = None,
-                   date_to: Annotated[datetime | None, Query(alias="to")] = None,
-                   status: Statuses = None, category: str | None = None,
-                   platform: str | None = None, area: str | None = None) -> dict:
+async def map_view(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox,
+                   zoom: Zoom) -> dict:
     """The events in view as GeoJSON points: single events when few, else clusters."""
-    filters = _filters(range_, date_from, date_to, status, category, platform, area)
     box = parse_bbox(bbox)
     now = datetime.now(SHANGHAI)
     return await tx(lambda s: service.map_view(session=s, index=event_index(), actor=actor,
@@ -66,15 +65,8 @@ async def map_view(tx: Tx, actor: CurrentActor,
 
 
 @router.get("/heat")
-async def heat(tx: Tx, actor: CurrentActor,
-               bbox: Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")],
-               zoom: Annotated[float, Query(ge=0, le=22)], range_: Range = "30d",
-               date_from: Annotated[datetime | None, Query(alias="from")] = None,
-               date_to: Annotated[datetime | None, Query(alias="to")] = None,
-               status: Statuses = None, category: str | None = None,
-               platform: str | None = None, area: str | None = None) -> dict:
+async def heat(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox, zoom: Zoom) -> dict:
     """Weighted points for the heat layer."""
-    filters = _filters(range_, date_from, date_to, status, category, platform, area)
     box = parse_bbox(bbox)
     now = datetime.now(SHANGHAI)
     return await tx(lambda s: service.heat(session=s, index=event_index(), actor=actor,
@@ -82,28 +74,18 @@ async def heat(tx: Tx, actor: CurrentActor,
 
 
 @router.get("/lists")
-async def lists(tx: Tx, actor: CurrentActor, range_: Range = "30d",
-                date_from: Annotated[datetime | None, Query(alias="from")] = None,
-                date_to: Annotated[datetime | None, Query(alias="to")] = None,
-                status: Statuses = None, category: str | None = None,
-                platform: str | None = None, area: str | None = None) -> dict:
+async def lists(tx: Tx, actor: CurrentActor, filters: Filters) -> dict:
     """Newest events, overdue and at-risk events, open supervision orders."""
-    filters = _filters(range_, date_from, date_to, status, category, platform, area)
     now = datetime.now(SHANGHAI)
     return await tx(lambda s: service.lists(session=s, index=event_index(), actor=actor,
                                             filters=filters, now=now))
 
 
 @router.get("/changes")
-async def changes(tx: Tx, actor: CurrentActor,
-                  since: Annotated[int, Query(ge=0, description="cursor of the last answer")],
-                  range_: Range = "30d",
-                  date_from: Annotated[datetime | None, Query(alias="from")] = None,
-                  date_to: Annotated[datetime | None, Query(alias="to")] = None,
-                  status: Statuses = None, category: str | None = None,
-                  platform: str | None = None, area: str | None = None) -> dict:
+async def changes(tx: Tx, actor: CurrentActor, filters: Filters,
+                  since: Annotated[int, Query(ge=0, description="cursor of the last answer")]
+                  ) -> dict:
     """How many events (in the filters) changed since the cursor, and the newest of them."""
-    filters = _filters(range_, date_from, date_to, status, category, platform, area)
     now = datetime.now(SHANGHAI)
     return await tx(lambda s: service.changes(session=s, index=event_index(), actor=actor,
                                               filters=filters, since_ms=since, now=now))
@@ -119,8 +101,9 @@ async def within(body: WithinIn, tx: Tx, actor: CurrentActor) -> dict:
                  else circle(body.circle.lon, body.circle.lat, body.circle.radius_m))
     except ValueError as exc:
         raise InvalidInput(str(exc), field="geometry") from None
-    filters = _filters(body.range, None, None, body.status, body.category, body.platform,
-                       body.area)
+    filters = ScreenFilters(range=body.range, statuses=tuple(body.status),
+                            category=body.category or None, platform=body.platform or None,
+                            area=body.area or None)
     now = datetime.now(SHANGHAI)
     return await tx(lambda s: service.within(session=s, index=event_index(), actor=actor,
                                              filters=filters, shape=shape, now=now))

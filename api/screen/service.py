@@ -228,9 +228,7 @@ def map_view(*, session: Session, index: EventIndex, actor: Actor, filters: Scre
     """The events in view: single points when few, else clusters of about 64 px."""
     scope = select_rows(session=session, index=index, actor=actor, filters=filters, now=now)
     c = scope.columns
-    x0, y0, x1, y1 = bbox
-    rows = np.flatnonzero(scope.mask & (c.lon >= x0) & (c.lon <= x1) & (c.lat >= y0)
-                          & (c.lat <= y1))
+    rows = _in_view(scope, bbox)
     features = []
     in_view = int(len(rows))
     if in_view <= POINTS_LIMIT or zoom >= POINTS_ZOOM:
@@ -270,14 +268,20 @@ def map_view(*, session: Session, index: EventIndex, actor: Actor, filters: Scre
     return {"type": "FeatureCollection", "features": features, "mode": mode, "in_view": in_view}
 
 
+def _in_view(scope: Selection, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    """Row numbers of the selected events inside the WGS84 bbox."""
+    c = scope.columns
+    x0, y0, x1, y1 = bbox
+    return np.flatnonzero(scope.mask & (c.lon >= x0) & (c.lon <= x1) & (c.lat >= y0)
+                          & (c.lat <= y1))
+
+
 def heat(*, session: Session, index: EventIndex, actor: Actor, filters: ScreenFilters,
          bbox: tuple[float, float, float, float], zoom: float, now: datetime) -> dict:
     """Weighted points for the heat layer: events binned into 16-px cells of the view."""
     scope = select_rows(session=session, index=index, actor=actor, filters=filters, now=now)
     c = scope.columns
-    x0, y0, x1, y1 = bbox
-    rows = np.flatnonzero(scope.mask & (c.lon >= x0) & (c.lon <= x1) & (c.lat >= y0)
-                          & (c.lat <= y1))
+    rows = _in_view(scope, bbox)
     cells = cluster(c.lon[rows], c.lat[rows], zoom=zoom, cell_px=16.0,
                     mercator=(c.ux[rows], c.uy[rows]))
     peak = int(cells.count.max()) if len(cells) else 1
@@ -362,9 +366,7 @@ def within(*, session: Session, index: EventIndex, actor: Actor, filters: Screen
     """Events inside a drawn polygon or circle (WGS84): count, by status, the newest few."""
     scope = select_rows(session=session, index=index, actor=actor, filters=filters, now=now)
     c = scope.columns
-    x0, y0, x1, y1 = shape.bounds
-    candidates = np.flatnonzero(scope.mask & (c.lon >= x0) & (c.lon <= x1) & (c.lat >= y0)
-                                & (c.lat <= y1))
+    candidates = _in_view(scope, shape.bounds)
     shapely.prepare(shape)
     inside = candidates[shapely.contains_xy(shape, c.lon[candidates], c.lat[candidates])]
     by_status = np.bincount(c.status[inside], minlength=len(STATUSES))

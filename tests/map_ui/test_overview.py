@@ -74,5 +74,5 @@ def test_an_unknown_cdn_link_is_refused():
 
 def test_map_keeps_the_configured_bounds():
     m = build_overview_map(OverviewConfig(bounds=(119.0, 28.8, 119.4, 29.2)))
-    assert "fitBounds" in m.get_root().render()
+    assert "fitBounds" in m.get_root().render() and "animate: false" in m.get_root().render()
     assert "[[28.8, 119.0], [29.2, 119.4]]" in m.get_root().render()
