@@ -77,7 +77,8 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
     root.html.add_child(
         Element(
             f'<div class="sx-titlebar" id="sx-title">{_escape(config.title)}'
-            f"<small>{_escape(config.subtitle)} · {set_label}</small></div>"
+            f"<small>{_escape(config.subtitle)} · {set_label}</small>"
+            '<a class="sx-screen-link" href="/screen">指挥大屏 →</a></div>'
         )
     )
     # The legend is filled by shuxin-map.js from the same colour table the markers use.
