@@ -21,19 +21,30 @@ import gc
 import json
 import os
 import platform
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks`, `api`, `gis`
+from benchmarks.common import (
+    Row,
+    fresh_database,
+    percentiles,
+    positive,
+    print_summary,
+    section,
+    sign_in,
+    start_server,
+    stop_server,
+    verdict,
+    wait_for_health,
+)
+
 BENCH_DB = "shuxin_bench"
 
 # The synthetic grid: a box of about 40 x 30 km around Longyou (119.17E, 29.03N).
@@ -47,38 +58,11 @@ POST_P50_TARGET_MS = 5.0
 WARMUP_REQUESTS = 200
 
 
-@dataclass
-class Row:
-    """One line of the final summary."""
-
-    figure: str
-    value: str
-    reference: str
-    target: str
-    passed: bool | None  # None: information only
-
-    def __post_init__(self) -> None:
-        if self.passed is not None:
-            self.passed = bool(self.passed)  # numpy booleans are not `False`
-
-
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
 
 
 def _rate(n: int, seconds: float) -> str:
     return f"{n / seconds:,.0f} pts/s"
-
-
-def _verdict(passed: bool | None) -> str:
-    return {True: "PASS", False: "MISSED", None: "-"}[passed]
-
-
-def _section(title: str) -> None:
-    print(f"\n== {title} " + "=" * max(0, 94 - len(title)), flush=True)
 
 
 # --- 1. bulk routing ----------------------------------------------------------------------------
@@ -112,7 +96,7 @@ def bench_bulk(n_points: int, n_polygons: int, repeats: int, seed: int) -> list[
 
     from gis.router import GridRecord, GridRouter, RoutingMethod
 
-    _section(f"1. bulk routing: {n_points:,} points, {n_polygons:,} grid polygons")
+    section(f"1. bulk routing: {n_points:,} points, {n_polygons:,} grid polygons")
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     polygons, (x0, y0, x1, y1), corners = synthetic_grid(n_polygons, rng)
@@ -177,14 +161,14 @@ def bench_bulk(n_points: int, n_polygons: int, repeats: int, seed: int) -> list[
             f"reference {r:6.3f} s ({_rate(n_points, r):>17})   ratio {r / e:.2f}"
         )
 
-    engine_s, reference_s = _median(times["engine"]), _median(times["reference"])
+    engine_s, reference_s = median(times["engine"]), median(times["reference"])
     ratio = reference_s / engine_s  # engine rate / reference rate
-    paired = _median([r / e for e, r in zip(times["engine"], times["reference"], strict=True)])
+    paired = median([r / e for e, r in zip(times["engine"], times["reference"], strict=True)])
     print(f"median engine    {engine_s:.3f} s = {_rate(n_points, engine_s)}")
     print(f"median reference {reference_s:.3f} s = {_rate(n_points, reference_s)}")
     print(
         f"ratio engine/reference (rates): {ratio:.2f} (median of per-round ratios {paired:.2f});"
-        f" target >= {BULK_RATIO_TARGET}: {_verdict(ratio >= BULK_RATIO_TARGET)}"
+        f" target >= {BULK_RATIO_TARGET}: {verdict(ratio >= BULK_RATIO_TARGET)}"
     )
 
     # Correctness, on the outputs of the last round.
@@ -233,17 +217,6 @@ def bench_bulk(n_points: int, n_polygons: int, repeats: int, seed: int) -> list[
 # --- 2. HTTP intake latency ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _shuxin_home() -> Path:
-    home = os.environ.get("SHUXIN_HOME")
-    return Path(home).expanduser().resolve() if home else REPO / ".shuxin"
-
-
 def prepare_database() -> tuple[str, dict]:
     """(url, facts) of a fresh, migrated `shuxin_bench` with the catalog and demo boundaries."""
     from sqlalchemy import create_engine, pool, select
@@ -251,17 +224,10 @@ def prepare_database() -> tuple[str, dict]:
 
     from api.categories.models import Category
     from api.demo.service import load_demo
-    from api.embedded_pg import EmbeddedPostgres, wait_until_ready
-    from api.migrate import upgrade
     from gis.boundaries import build_router
 
     started = time.perf_counter()
-    cluster = EmbeddedPostgres(_shuxin_home())
-    cluster.start(log=lambda message: print(f"  {message}", flush=True))
-    cluster.create_database(BENCH_DB, drop_first=True)
-    url = cluster.url(BENCH_DB)
-    wait_until_ready(url, timeout_s=30)
-    upgrade(url)
+    url = fresh_database(BENCH_DB)
     engine = create_engine(url, poolclass=pool.NullPool)
     with Session(engine) as session:
         load_demo(session=session, events=0)
@@ -345,71 +311,10 @@ def event_bodies(facts: dict, count: int, run: str, rng: np.random.Generator) ->
     return bodies
 
 
-def start_server(url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SHUXIN_DATABASE_URL": url,
-        "SHUXIN_PORT": str(port),
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_for_health(process: subprocess.Popen, base: str, log_path: Path) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(
-        f"the server did not become healthy (exit code {process.poll()}); "
-        f"its log:\n{log_path.read_text(errors='replace')[-3000:]}"
-    )
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    values = np.asarray(samples_ms)
-    p50, p90, p99 = np.percentile(values, [50, 90, 99])
-    return {
-        "p50": p50,
-        "p90": p90,
-        "p99": p99,
-        "mean": float(values.mean()),
-        "max": float(values.max()),
-    }
-
-
 def bench_http(n_requests: int, seed: int) -> list[Row]:
     import httpx
 
-    _section(f"2. POST /api/v1/events over HTTP: {n_requests:,} sequential requests, keep-alive")
+    section(f"2. POST /api/v1/events over HTTP: {n_requests:,} sequential requests, keep-alive")
     url, facts = prepare_database()
     rng = np.random.default_rng(seed)
     run = f"{int(time.time())}"
@@ -428,12 +333,7 @@ def bench_http(n_requests: int, seed: int) -> list[Row]:
             f"server up at {base} (pid {process.pid}, 1 worker) in "
             f"{time.perf_counter() - started:.1f} s; log {log_path}"
         )
-        from api.demo.people import DEMO_PASSWORD
-
-        token = httpx.post(
-            f"{base}/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}
-        ).json()
-        headers["Authorization"] = f"Bearer {token['access_token']}"
+        headers["Authorization"] = f"Bearer {sign_in(base, 'admin')}"
         with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
             for body in bodies[:WARMUP_REQUESTS]:
                 response = client.post("/api/v1/events", content=body)
@@ -467,7 +367,7 @@ def bench_http(n_requests: int, seed: int) -> list[Row]:
     bad = {k: v for k, v in statuses.items() if k != 201}
     if bad:
         raise RuntimeError(f"some requests failed: {dict(statuses)}; server log {log_path}")
-    post, health = _percentiles(post_ms), _percentiles(health_ms)
+    post, health = percentiles(post_ms), percentiles(health_ms)
     print(
         f"answers: {statuses[201]:,} x 201; routing "
         + ", ".join(f"{m} {c:,}" for m, c in methods.most_common())
@@ -482,7 +382,7 @@ def bench_http(n_requests: int, seed: int) -> list[Row]:
     print(
         f"POST p50 is {post['p50'] / health['p50']:.1f}x the /health p50 "
         f"({over_floor:.2f} ms above the framework + one-query floor); target p50 < "
-        f"{POST_P50_TARGET_MS:g} ms: {_verdict(post['p50'] < POST_P50_TARGET_MS)}"
+        f"{POST_P50_TARGET_MS:g} ms: {verdict(post['p50'] < POST_P50_TARGET_MS)}"
     )
     return [
         Row(
@@ -505,21 +405,14 @@ def bench_http(n_requests: int, seed: int) -> list[Row]:
 # --- main ---------------------------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--points", type=_positive, default=1_000_000)
-    parser.add_argument("--polygons", type=_positive, default=5_000)
-    parser.add_argument("--requests", type=_positive, default=2_000)
+    parser.add_argument("--points", type=positive, default=1_000_000)
+    parser.add_argument("--polygons", type=positive, default=5_000)
+    parser.add_argument("--requests", type=positive, default=2_000)
     parser.add_argument(
         "--repeats",
-        type=_positive,
+        type=positive,
         default=5,
         help="timed rounds of the bulk benchmark (default 5)",
     )
@@ -527,8 +420,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-bulk", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args(argv)
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
 
     import shapely
 
@@ -550,24 +441,7 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"HTTP benchmark could not run: {type(exc).__name__}: {exc}")
             print(f"ERROR: {failures[-1]}", file=sys.stderr)
 
-    _section("summary")
-    headers = ("figure", "value", "reference", "target", "result")
-    table = [headers] + [
-        (r.figure, r.value, r.reference, r.target, _verdict(r.passed)) for r in rows
-    ]
-    widths = [max(len(str(line[i])) for line in table) for i in range(len(headers))]
-    for i, line in enumerate(table):
-        print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-    missed = [r.figure for r in rows if r.passed is False]
-    print(
-        f"\n{'MISSED: ' + '; '.join(missed) if missed else 'All targets met.'} "
-        f"(total time {time.perf_counter() - started:.0f} s)"
-    )
-    for failure in failures:
-        print(f"NOT MEASURED: {failure}")
-    return 1 if failures else 0
+    return print_summary(rows, failures, started)
 
 
 if __name__ == "__main__":

@@ -27,20 +27,33 @@ import math
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks`, `api`, `tests`
+from benchmarks.common import (
+    Row,
+    create_database,
+    percentiles,
+    positive,
+    print_summary,
+    section,
+    shuxin_home,
+    sign_in,
+    start_cluster,
+    start_server,
+    stop_server,
+    verdict,
+)
+
 BENCH_DB = "shuxin_bench_screen"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TOWNSHIP = "330825001"  # 龙洲街道, where the demo commander `zhs` works
@@ -55,49 +68,10 @@ PAINT_TARGET_S = 2.0
 MAP_P95_TARGET_MS = 200.0
 PAN_TARGET_S = 0.5
 WARMUP_REQUESTS = 10
-
-
-@dataclass
-class Row:
-    """One line of the final summary."""
-
-    figure: str
-    value: str
-    reference: str
-    target: str
-    passed: bool | None  # None: information only
-
-    def __post_init__(self) -> None:
-        if self.passed is not None:
-            self.passed = bool(self.passed)
+P95 = (50, 95, 99)  # the percentiles of the screen API's tables
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _verdict(passed: bool | None) -> str:
-    return {True: "PASS", False: "MISSED", None: "-"}[passed]
-
-
-def _section(title: str) -> None:
-    print(f"\n== {title} " + "=" * max(0, 94 - len(title)), flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _shuxin_home() -> Path:
-    home = os.environ.get("SHUXIN_HOME")
-    return Path(home).expanduser().resolve() if home else REPO / ".shuxin"
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    values = np.asarray(samples_ms)
-    p50, p95, p99 = np.percentile(values, [50, 95, 99])
-    return {"p50": p50, "p95": p95, "p99": p99, "max": float(values.max())}
 
 
 def fit_zoom(bbox: tuple[float, float, float, float], size_px: tuple[int, int],
@@ -133,19 +107,15 @@ def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
 
     from api.demo.history import generate_history
     from api.demo.service import load_demo
-    from api.embedded_pg import EmbeddedPostgres, wait_until_ready
     from api.migrate import upgrade
     from gis.boundaries import active_set
 
-    _section(f"1. loading {n_events:,} events into PostGIS")
+    section(f"1. loading {n_events:,} events into PostGIS")
     started = time.perf_counter()
-    cluster = EmbeddedPostgres(_shuxin_home())
-    cluster.start(log=lambda message: print(f"  {message}", flush=True))
-    url = cluster.url(BENCH_DB)
+    cluster = start_cluster()
     reuse = False
     if keep:
-        cluster.create_database(BENCH_DB)
-        wait_until_ready(url, timeout_s=30)
+        url = create_database(cluster, BENCH_DB, drop_first=False)
         probe = create_engine(url, poolclass=pool.NullPool)
         present = _history_count(probe)
         probe.dispose()
@@ -157,8 +127,7 @@ def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
             print(f"--keep: database {BENCH_DB} has {present:,} history events, fewer than "
                   f"{n_events:,}: re-created")
     if not reuse:
-        cluster.create_database(BENCH_DB, drop_first=True)
-        wait_until_ready(url, timeout_s=30)
+        url = create_database(cluster, BENCH_DB)
     upgrade(url)
     engine = create_engine(url, poolclass=pool.NullPool)
     with Session(engine) as session:
@@ -205,7 +174,7 @@ def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
         print(f"  reference (floor): INSERT ... SELECT of the same {made:,} event rows into an "
               f"unindexed copy of the table (no foreign keys, nothing generated): {floor_s:.1f} s "
               f"= {made / floor_s:,.0f} rows/s")
-        print(f"  target < {LOAD_TARGET_S:.0f} s: {_verdict(load_s < LOAD_TARGET_S)}")
+        print(f"  target < {LOAD_TARGET_S:.0f} s: {verdict(load_s < LOAD_TARGET_S)}")
         rows.append(Row(f"load {made:,} events (+ tasks, timelines)",
                         f"{load_s:.1f} s ({rate:,.0f} ev/s)",
                         f"floor {floor_s:.1f} s (bare INSERT)", f"< {LOAD_TARGET_S:.0f} s",
@@ -260,32 +229,10 @@ def _write_floor(connection) -> float:
 def drop_database() -> None:
     from api.embedded_pg import EmbeddedPostgres
 
-    EmbeddedPostgres(_shuxin_home()).drop_database(BENCH_DB)
+    EmbeddedPostgres(shuxin_home()).drop_database(BENCH_DB)
 
 
 # --- 2. the server ------------------------------------------------------------------------------
-
-
-def start_server(url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "SHUXIN_DATABASE_URL": url, "SHUXIN_PORT": str(port),
-           "SHUXIN_SWEEP_INTERVAL_S": "0", "PYTHONUNBUFFERED": "1"}
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port)],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return process, f"http://127.0.0.1:{port}"
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
 
 
 def wait_for_index(process: subprocess.Popen, base: str, log_path: Path, started: float,
@@ -293,7 +240,7 @@ def wait_for_index(process: subprocess.Popen, base: str, log_path: Path, started
     """Poll /health until the server answers, then until its screen index is ready."""
     import httpx
 
-    _section("2. server start: the screen's in-memory index of every event")
+    section("2. server start: the screen's in-memory index of every event")
     up_s = ready_s = None
     deadline = time.monotonic() + 300
     with httpx.Client(base_url=base, timeout=5) as client:
@@ -334,7 +281,7 @@ def bench_page(base: str) -> list[Row]:
 
     from api.demo.people import DEMO_PASSWORD
 
-    _section("3. the page: GET /screen after signing in through POST /login")
+    section("3. the page: GET /screen after signing in through POST /login")
     sizes = {}
     with httpx.Client(base_url=base, timeout=30) as client:
         signed = client.post("/login", data={"username": COMMANDER, "password": DEMO_PASSWORD})
@@ -354,26 +301,13 @@ def bench_page(base: str) -> list[Row]:
     print(f"  /screen?range=all: {sizes['/screen?range=all'][0]:,} bytes; reference: GET / "
           f"(the overview map, same user): {ref[0]:,} bytes ({ref[0] / 1024:.1f} KB) in "
           f"{ref[1]:.0f} ms")
-    print(f"  target < {PAGE_TARGET_BYTES / 1000:.0f} KB: {_verdict(size < PAGE_TARGET_BYTES)}")
+    print(f"  target < {PAGE_TARGET_BYTES / 1000:.0f} KB: {verdict(size < PAGE_TARGET_BYTES)}")
     return [Row("GET /screen HTML size", f"{size / 1000:.1f} KB",
                 f"GET / {ref[0] / 1000:.1f} KB", f"< {PAGE_TARGET_BYTES / 1000:.0f} KB",
                 size < PAGE_TARGET_BYTES and not features)]
 
 
 # --- 4. the screen API ----------------------------------------------------------------------------
-
-
-def _token(base: str, login: str) -> str:
-    import httpx
-
-    from api.demo.people import DEMO_PASSWORD
-
-    answer = httpx.post(f"{base}/api/v1/auth/token",
-                        data={"username": login, "password": DEMO_PASSWORD}, timeout=30)
-    if answer.status_code != 200:
-        raise RuntimeError(f"signing in as {login} answered {answer.status_code}: "
-                           f"{answer.text[:300]}")
-    return answer.json()["access_token"]
 
 
 def _timed_pairs(client, path: str, params: dict, n: int) -> tuple[list[float], list[float],
@@ -401,7 +335,7 @@ def _timed_pairs(client, path: str, params: dict, n: int) -> tuple[list[float], 
 def bench_api(base: str, facts: dict, n: int) -> tuple[list[Row], dict]:
     import httpx
 
-    _section(f"4. the screen API: {n} sequential requests each (range=all), keep-alive, each "
+    section(f"4. the screen API: {n} sequential requests each (range=all), keep-alive, each "
              "followed by GET /health")
     township_zoom = fit_zoom(facts["township_bbox"], MAP_PX)
     views = [
@@ -413,7 +347,7 @@ def bench_api(base: str, facts: dict, n: int) -> tuple[list[Row], dict]:
     header = f"{'ms per request':<44}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}"
     measured: dict = {}
     for login, place, bbox, zoom in views:
-        headers = {"Authorization": f"Bearer {_token(base, login)}"}
+        headers = {"Authorization": f"Bearer {sign_in(base, login)}"}
         bbox_text = ",".join(f"{v:.5f}" for v in bbox)
         with httpx.Client(base_url=base, timeout=60, headers=headers) as client:
             results = {}
@@ -430,24 +364,24 @@ def bench_api(base: str, facts: dict, n: int) -> tuple[list[Row], dict]:
         print(header)
         health_all: list[float] = []
         for name in ("map", "summary", "lists"):
-            stats = _percentiles(results[name][0])
+            stats = percentiles(results[name][0], P95)
             health_all += results[name][1]
             print(f"{'GET /api/v1/screen/' + name:<44}"
                   + "".join(f"{stats[k]:8.1f}" for k in ("p50", "p95", "p99", "max")))
-        ref = _percentiles(results["map"][1])
+        ref = percentiles(results["map"][1], P95)
         print(f"{'GET /health (reference, after each /map)':<44}"
               + "".join(f"{ref[k]:8.1f}" for k in ("p50", "p95", "p99", "max")))
-        stats = _percentiles(results["map"][0])
+        stats = percentiles(results["map"][0], P95)
         passed = stats["p95"] < MAP_P95_TARGET_MS
         print(f"/map p95 {stats['p95']:.1f} ms = {stats['p95'] / ref['p95']:.0f}x the /health "
-              f"p95; target p95 < {MAP_P95_TARGET_MS:.0f} ms: {_verdict(passed)}")
+              f"p95; target p95 < {MAP_P95_TARGET_MS:.0f} ms: {verdict(passed)}")
         rows.append(Row(f"/screen/map p95, {login}, {fc['in_view']:,} in view, z{zoom}",
                         f"{stats['p95']:.1f} ms (p50 {stats['p50']:.1f})",
                         f"/health p95 {ref['p95']:.1f} ms", f"< {MAP_P95_TARGET_MS:.0f} ms",
                         passed))
         for name in ("summary", "lists"):
-            s = _percentiles(results[name][0])
-            h = _percentiles(results[name][1])
+            s = percentiles(results[name][0], P95)
+            h = percentiles(results[name][1], P95)
             rows.append(Row(f"/screen/{name} p95, {login}", f"{s['p95']:.1f} ms "
                             f"(p50 {s['p50']:.1f})", f"/health p95 {h['p95']:.1f} ms", "-", None))
         measured[login] = {"zoom": zoom, "in_view": fc["in_view"]}
@@ -597,7 +531,7 @@ def bench_browser(base: str, login: str, query: str, loads: int, pans: int) -> l
     from tests.browser import CHROMIUM_ARGS, chromium_path
 
     url = f"{base}/screen{query}"
-    _section(f"5. the browser ({login}): {url.replace(base, '')} in headless Chromium "
+    section(f"5. the browser ({login}): {url.replace(base, '')} in headless Chromium "
              f"{WALL[0]}x{WALL[1]}")
     rows: list[Row] = []
     with sync_playwright() as playwright:
@@ -635,8 +569,8 @@ def bench_browser(base: str, login: str, query: str, loads: int, pans: int) -> l
                   f"{warm_ms / 1000:.2f} s ({counts['villages']} villages, {counts['events']} "
                   f"event features); reference: DOMContentLoaded, warm median "
                   f"{warm_dcl / 1000:.2f} s; target < {PAINT_TARGET_S:.0f} s: cold "
-                  f"{_verdict(cold['firstPaint'] / 1000 < PAINT_TARGET_S)}, warm "
-                  f"{_verdict(warm_ms / 1000 < PAINT_TARGET_S)}")
+                  f"{verdict(cold['firstPaint'] / 1000 < PAINT_TARGET_S)}, warm "
+                  f"{verdict(warm_ms / 1000 < PAINT_TARGET_S)}")
             rows.append(Row(f"first paint, {login}, cold (first load)",
                             f"{cold['firstPaint'] / 1000:.2f} s",
                             f"DOMContentLoaded {cold['dcl'] / 1000:.2f} s",
@@ -691,7 +625,7 @@ def _bench_pans(context, url: str, pans: int, login: str) -> list[Row]:
           "client: from its answer to the layer's 'update')")
     print(f"pan → data: median {med / 1000:.2f} s, max {worst / 1000:.2f} s; reference: the "
           f"/screen/map request itself, median {statistics.median(requests):.0f} ms; target "
-          f"< {PAN_TARGET_S} s (every pan): {_verdict(worst / 1000 < PAN_TARGET_S)}")
+          f"< {PAN_TARGET_S} s (every pan): {verdict(worst / 1000 < PAN_TARGET_S)}")
     return [Row(f"pan → events shown, {login}, median / max of {pans}",
                 f"{med / 1000:.2f} / {worst / 1000:.2f} s",
                 f"/map request median {statistics.median(requests):.0f} ms; after moveend "
@@ -702,29 +636,20 @@ def _bench_pans(context, url: str, pans: int, login: str) -> list[Row]:
 # --- main ---------------------------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=_positive, default=1_000_000,
+    parser.add_argument("--events", type=positive, default=1_000_000,
                         help="history events to load (default 1,000,000)")
     parser.add_argument("--keep", action="store_true",
                         help=f"keep {BENCH_DB}: reuse it when it holds the events (the load is "
                         "then not measured), and leave it in place at the end")
     parser.add_argument("--skip-browser", action="store_true")
-    parser.add_argument("--requests", type=_positive, default=100,
+    parser.add_argument("--requests", type=positive, default=100,
                         help="timed requests per endpoint and user (default 100)")
-    parser.add_argument("--loads", type=_positive, default=5,
+    parser.add_argument("--loads", type=positive, default=5,
                         help="warm page loads after the cold one (default 5)")
     parser.add_argument("--pans", type=int, default=10, help="pans of the map (default 10)")
     args = parser.parse_args(argv)
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
 
     started = time.perf_counter()
     print(f"Shuxin command-screen benchmark: python {platform.python_version()}, numpy "
@@ -740,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
         database_made = True
         rows += load_rows
         spawned = time.perf_counter()
-        process, base = start_server(url, log_path)
+        process, base = start_server(url, log_path, {"SHUXIN_SWEEP_INTERVAL_S": "0"})
         rows += wait_for_index(process, base, log_path, spawned, facts)
         rows += bench_page(base)
         api_rows, _ = bench_api(base, facts, args.requests)
@@ -761,22 +686,7 @@ def main(argv: list[str] | None = None) -> int:
         elif database_made:
             print(f"database {BENCH_DB} left in place (--keep)")
 
-    _section("summary")
-    headers = ("figure", "value", "reference", "target", "result")
-    table = [headers] + [
-        (r.figure, r.value, r.reference, r.target, _verdict(r.passed)) for r in rows
-    ]
-    widths = [max(len(str(line[i])) for line in table) for i in range(len(headers))]
-    for i, line in enumerate(table):
-        print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-    missed = [r.figure for r in rows if r.passed is False]
-    print(f"\n{'MISSED: ' + '; '.join(missed) if missed else 'All targets met.'} "
-          f"(total time {time.perf_counter() - started:.0f} s)")
-    for failure in failures:
-        print(f"NOT MEASURED: {failure}")
-    return 1 if failures else 0
+    return print_summary(rows, failures, started)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,9 +33,21 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks`, `api`
+from benchmarks.common import (
+    Row,
+    fresh_database,
+    percentiles,
+    positive,
+    print_summary,
+    section,
+    sign_in,
+    start_server,
+    stop_server,
+    verdict,
+    wait_for_health,
+)
 
-REPO = Path(__file__).resolve().parents[1]
 BENCH_DB = "shuxin_bench_workflow"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The sweep's moment: a Thursday afternoon; the data is laid out around it.
@@ -72,46 +82,11 @@ REALISTIC = Scenario("realistic", overdue_new=200, at_risk_new=500)
 WORST = Scenario("worst case", overdue_new=2000, at_risk_new=500)
 
 
-@dataclass
-class Row:
-    """One line of the final summary."""
-
-    figure: str
-    value: str
-    reference: str
-    target: str
-    passed: bool | None  # None: information only
-
-
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _verdict(passed: bool | None) -> str:
-    return {True: "PASS", False: "MISSED", None: "-"}[passed]
-
-
-def _section(title: str) -> None:
-    print(f"\n== {title} " + "=" * max(0, 94 - len(title)), flush=True)
 
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
-
-
-def _shuxin_home() -> Path:
-    return Path(os.environ.get("SHUXIN_HOME", REPO / ".shuxin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    values = np.asarray(samples_ms)
-    p50, p90, p99 = np.percentile(values, [50, 90, 99])
-    return {"p50": p50, "p90": p90, "p99": p99, "mean": float(values.mean())}
 
 
 # --- the bench database -------------------------------------------------------------------------
@@ -124,16 +99,9 @@ def prepare_database() -> str:
     from sqlalchemy.orm import Session
 
     from api.demo.service import load_demo
-    from api.embedded_pg import EmbeddedPostgres, wait_until_ready
-    from api.migrate import upgrade
 
     started = time.perf_counter()
-    cluster = EmbeddedPostgres(_shuxin_home())
-    cluster.start(log=lambda message: print(f"  {message}", flush=True))
-    cluster.create_database(BENCH_DB, drop_first=True)
-    url = cluster.url(BENCH_DB)
-    wait_until_ready(url, timeout_s=30)
-    upgrade(url)
+    url = fresh_database(BENCH_DB)
     engine = create_engine(url, poolclass=pool.NullPool)
     with Session(engine) as session:
         result = load_demo(session=session, events=0)
@@ -309,7 +277,7 @@ def bench_sweep(url: str, n_events: int, repeats: int) -> list[Row]:
 
     from api.supervision.service import sweep
 
-    _section(
+    section(
         f"1. deadline sweep over {n_events:,} open events (one task each), at {NOW:%Y-%m-%d %H:%M}"
     )
     engine = create_engine(url, pool_size=2)
@@ -405,7 +373,7 @@ def bench_sweep(url: str, n_events: int, repeats: int) -> list[Row]:
             f"({sweep_m / write_m:.1f}x); a quiet minute {_ms(quiet_m)}; target < "
             f"{SWEEP_TARGET_S:g} s: "
             + (
-                _verdict(sweep_m < SWEEP_TARGET_S)
+                verdict(sweep_m < SWEEP_TARGET_S)
                 if scenario is REALISTIC
                 else f"{'within' if sweep_m < SWEEP_TARGET_S else 'over'} it (stress, information)"
             )
@@ -447,56 +415,6 @@ def bench_sweep(url: str, n_events: int, repeats: int) -> list[Row]:
 # --- 2. actions over HTTP -----------------------------------------------------------------------
 
 
-def start_server(url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SHUXIN_DATABASE_URL": url,
-        "SHUXIN_PORT": str(port),
-        "SHUXIN_SWEEP_INTERVAL_S": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_for_health(process: subprocess.Popen, base: str, log_path: Path) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(
-        f"the server did not become healthy (exit code {process.poll()}); "
-        f"its log:\n{log_path.read_text(errors='replace')[-3000:]}"
-    )
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 def _action_events(url: str, count: int) -> dict[str, list[int]]:
     """Fresh events of 龙洲街道 for the actions: assigned (to supervise) and accepted (to
     assign), `count` of each, by SQL; their ids in order."""
@@ -530,9 +448,7 @@ def _action_events(url: str, count: int) -> dict[str, list[int]]:
 def bench_http(url: str, n_actions: int) -> list[Row]:
     import httpx
 
-    from api.demo.people import DEMO_PASSWORD
-
-    _section(
+    section(
         f"2. actions over HTTP as the commander zhs: {n_actions:,} supervise and {n_actions:,} "
         "assign, sequential, keep-alive"
     )
@@ -543,7 +459,7 @@ def bench_http(url: str, n_actions: int) -> list[Row]:
     )
     log_path = Path(tempfile.gettempdir()) / f"shuxin-bench-workflow-server-{os.getpid()}.log"
     started = time.perf_counter()
-    process, base = start_server(url, log_path)
+    process, base = start_server(url, log_path, {"SHUXIN_SWEEP_INTERVAL_S": "0"})
     bodies = {
         "supervise": {"version": 3, "level": "yellow", "message": "请加快办理，今日内书面回复"},
         "assign": {"version": 2, "lead_unit": f"{MAIN}-zhifa", "instructions": "请尽快处理"},
@@ -556,12 +472,7 @@ def bench_http(url: str, n_actions: int) -> list[Row]:
             f"server up at {base} (pid {process.pid}, 1 worker, sweep off) in "
             f"{time.perf_counter() - started:.1f} s; log {log_path}"
         )
-        token = httpx.post(
-            f"{base}/api/v1/auth/token", data={"username": "zhs", "password": DEMO_PASSWORD}
-        )
-        if token.status_code != 200:
-            raise RuntimeError(f"zhs could not sign in: {token.status_code} {token.text[:300]}")
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        headers = {"Authorization": f"Bearer {sign_in(base, 'zhs')}"}
         perf = time.perf_counter
         with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
             for action, status in (("supervise", "assigned"), ("assign", "accepted")):
@@ -595,7 +506,7 @@ def bench_http(url: str, n_actions: int) -> list[Row]:
     print(f"{'ms per request':<42}{'p50':>8}{'p90':>8}{'p99':>8}{'mean':>8}")
     rows: list[Row] = []
     for action, (action_ms, health_ms) in samples.items():
-        a, h = _percentiles(action_ms), _percentiles(health_ms)
+        a, h = percentiles(action_ms), percentiles(health_ms)
         for name, stats in (
             (f"POST .../actions/{action}", a),
             ("GET /health (reference, same connection)", h),
@@ -622,25 +533,16 @@ def bench_http(url: str, n_actions: int) -> list[Row]:
 # --- main ---------------------------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=_positive, default=100_000, help="open events (100,000)")
+    parser.add_argument("--events", type=positive, default=100_000, help="open events (100,000)")
     parser.add_argument(
-        "--actions", type=_positive, default=500, help="timed requests per action (500)"
+        "--actions", type=positive, default=500, help="timed requests per action (500)"
     )
-    parser.add_argument("--repeats", type=_positive, default=3, help="sweep runs per scenario (3)")
+    parser.add_argument("--repeats", type=positive, default=3, help="sweep runs per scenario (3)")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args(argv)
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
 
     started = time.perf_counter()
     print(
@@ -666,24 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"{bench.__name__} could not run: {type(exc).__name__}: {exc}")
             print(f"ERROR: {failures[-1]}", file=sys.stderr)
 
-    _section("summary")
-    headers = ("figure", "value", "reference", "target", "result")
-    table = [headers] + [
-        (r.figure, r.value, r.reference, r.target, _verdict(r.passed)) for r in rows
-    ]
-    widths = [max(len(str(line[i])) for line in table) for i in range(len(headers))]
-    for i, line in enumerate(table):
-        print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)))
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-    missed = [r.figure for r in rows if r.passed is False]
-    print(
-        f"\n{'MISSED: ' + '; '.join(missed) if missed else 'All targets met.'} "
-        f"(total time {time.perf_counter() - started:.0f} s)"
-    )
-    for failure in failures:
-        print(f"NOT MEASURED: {failure}")
-    return 1 if failures else 0
+    return print_summary(rows, failures, started)
 
 
 if __name__ == "__main__":
