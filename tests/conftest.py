@@ -28,7 +28,11 @@ SHARED = REPO.parent / "shared"
 TEST_DB = f"shuxin_test_{os.getpid()}"
 
 
+_STARTED_CLUSTER = False  # True when this run started the embedded cluster (it stops it too)
+
+
 def _prepare_database() -> str:
+    global _STARTED_CLUSTER
     from api.embedded_pg import EmbeddedPostgres, EmbeddedPostgresError, wait_until_ready
 
     url = os.environ.get("SHUXIN_TEST_DATABASE_URL")
@@ -36,6 +40,7 @@ def _prepare_database() -> str:
         if not url:
             home = Path(os.environ.get("SHUXIN_HOME", REPO / ".shuxin"))
             cluster = EmbeddedPostgres(home)
+            _STARTED_CLUSTER = not cluster.status().running
             cluster.start(log=lambda m: print(m, file=sys.stderr))
             cluster.create_database(TEST_DB, drop_first=True)
             url = cluster.url(TEST_DB)
@@ -54,11 +59,14 @@ def _drop_database() -> None:
     from api.embedded_pg import EmbeddedPostgres
 
     get_engine.cache_clear()
-    home = Path(os.environ.get("SHUXIN_HOME", REPO / ".shuxin"))
+    cluster = EmbeddedPostgres(Path(os.environ.get("SHUXIN_HOME", REPO / ".shuxin")))
     try:
-        EmbeddedPostgres(home).drop_database(TEST_DB)
+        cluster.drop_database(TEST_DB)
+        if _STARTED_CLUSTER:
+            # Leave no server behind a `make test` (an orphaned one outlives its checkout).
+            cluster.stop()
     except Exception as exc:  # noqa: BLE001 - cleanup must not hide the run's result
-        print(f"could not drop {TEST_DB}: {exc}", file=sys.stderr)
+        print(f"could not clean up {TEST_DB}: {exc}", file=sys.stderr)
 
 
 def pytest_unconfigure(config) -> None:
