@@ -170,8 +170,7 @@ def test_kml_reads_with_name_field(tmp_path: Path) -> None:
 
 
 def test_boston_wards() -> None:
-    if not WARDS.exists():
-        pytest.skip("the Boston wards file is not available")
+    assert WARDS.exists(), f"{WARDS} is missing: the shared datasets must sit beside the checkout"
     result = prepare_import(WARDS, level=AreaLevel.grid, code_field="ward")
     report = result.report
     assert report.ok, report.render()
