@@ -59,7 +59,8 @@ class _Runner:
 
 # A few recent events of the main township are stopped in each state, so that every step of
 # the loop can be tried by hand; the fate number picks the path that leads there.
-SHOWCASE = (("accepted", 0.5), ("assigned", 0.5), ("acknowledged", 0.5), ("in_progress", 0.5),
+SHOWCASE = (("reported", None), ("accepted", 0.5), ("assigned", 0.5), ("acknowledged", 0.5),
+            ("in_progress", 0.5),
             ("handled", 0.5), ("returned", 0.07), ("escalated", 0.05), ("rejected", 0.01))
 SHOWCASE_TOWNSHIP = "330825001"
 
@@ -98,8 +99,9 @@ def simulate(
         event = session.get(Event, event_id)
         stop_at, fate = showcase.get(event_id, (None, None))
         runner = _Runner(session, event, now, stop_at)
-        with contextlib.suppress(_Stop):  # the next step lies in the future
-            _one(runner, rng, actors, admin, departments, seen_by_grid, fate)
+        if stop_at != "reported":  # a showcase event left waiting in the to_accept queue
+            with contextlib.suppress(_Stop):  # the next step lies in the future
+                _one(runner, rng, actors, admin, departments, seen_by_grid, fate)
         if event.grid_code:
             seen_by_grid.setdefault(event.grid_code, event.id)
         states[runner.event.status] += 1
