@@ -316,7 +316,3 @@ class GridRouter:
             shapely.prepare(projected)
             self._metric = (transformer, STRtree(projected), projected)
         return self._metric
-
-    def result_for(self, batch: RouteBatch, i: int, lon: float, lat: float) -> RouteResult:
-        """The RouteResult of point `i` of a batch."""
-        return self._result(batch, i, lon, lat)

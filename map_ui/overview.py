@@ -8,6 +8,7 @@ there are. Every script and stylesheet is served by the app (map_ui.vendor).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 
 import folium
 from branca.element import CssLink, Element, JavascriptLink
@@ -70,14 +71,14 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
     root.header.add_child(
         JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"), name="shuxin_js"
     )
-    root.header.add_child(Element(f"<title>{_escape(config.title)}</title>"), name="title")
+    root.header.add_child(Element(f"<title>{escape(config.title)}</title>"), name="title")
     root.header.add_child(Element(f'<link rel="icon" href="{config.static_prefix}/favicon.svg">'),
                           name="favicon")
-    set_label = f"边界：{_escape(config.boundary_set)}" if config.boundary_set else "未启用边界"
+    set_label = f"边界：{escape(config.boundary_set)}" if config.boundary_set else "未启用边界"
     root.html.add_child(
         Element(
-            f'<div class="sx-titlebar" id="sx-title">{_escape(config.title)}'
-            f"<small>{_escape(config.subtitle)} · {set_label}</small>"
+            f'<div class="sx-titlebar" id="sx-title">{escape(config.title)}'
+            f"<small>{escape(config.subtitle)} · {set_label}</small>"
             '<a class="sx-screen-link" href="/screen">指挥大屏 →</a></div>'
         )
     )
@@ -85,12 +86,6 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
     root.html.add_child(Element('<div class="sx-legend" id="sx-legend"><h4>事件状态</h4></div>'))
     localize(root, config.static_prefix)
     return m
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
 
 
 def render_overview(config: OverviewConfig) -> str:

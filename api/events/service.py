@@ -3,6 +3,8 @@ stored as `unrouted` and waits for a person to place it."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 
 from geoalchemy2.functions import ST_X, ST_Y
@@ -472,9 +474,6 @@ BULK_COLUMNS = (
 def bulk_insert_events(*, session: Session, rows, progress=None, total: int | None = None) -> int:
     """COPY many already-routed events (dicts with BULK_COLUMNS; location as (lon, lat)) into
     the event table, skipping none: for demos and benchmarks, not for intake."""
-    import csv
-    import io
-
     connection = session.connection().connection.dbapi_connection
     buffer = io.StringIO()
     writer = csv.writer(buffer)

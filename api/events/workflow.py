@@ -203,6 +203,15 @@ def _require_county(ctx: Context) -> None:
         )
 
 
+def _require_unit(ctx: Context, unit_id: int, what: str) -> None:
+    """403 unless the actor is of that unit (or an administrator); `what` names the thing."""
+    if ctx.actor.is_admin or unit_id == ctx.actor.unit_id:
+        return
+    unit = ctx.session.get(Unit, unit_id)
+    raise Forbidden(f"{what} {unit.name if unit else unit_id}; you are {ctx.actor.describe()}",
+                    field="unit")
+
+
 def _task_for(ctx: Context, task_id: int | None, states: tuple[TaskState, ...]) -> Task:
     """The actor's task on this event (or `task_id`), checked to be theirs and in `states`."""
     tasks = list(
@@ -223,13 +232,7 @@ def _task_for(ctx: Context, task_id: int | None, states: tuple[TaskState, ...]) 
                 f"your unit has no task on event {ctx.event.id}; you are {ctx.actor.describe()}",
                 field="unit",
             )
-    if not ctx.actor.is_admin and task.unit_id != ctx.actor.unit_id:
-        unit = ctx.session.get(Unit, task.unit_id)
-        raise Forbidden(
-            f"task {task.id} belongs to {unit.name if unit else task.unit_id}; "
-            f"you are {ctx.actor.describe()}",
-            field="unit",
-        )
+    _require_unit(ctx, task.unit_id, f"task {task.id} belongs to")
     if TaskState(task.state) not in states:
         raise IllegalTransition(
             f"task {task.id} is {task.state}; this needs it to be "
@@ -764,13 +767,7 @@ def _answer_supervision(ctx: Context, body: s.AnswerSupervisionBody) -> Step:
             f"event {ctx.event.id} has no supervision order {body.supervision_id}",
             field="supervision_id",
         )
-    if not ctx.actor.is_admin and order.unit_id != ctx.actor.unit_id:
-        unit = ctx.session.get(Unit, order.unit_id)
-        raise Forbidden(
-            f"supervision order {order.id} is addressed to {unit.name}; you are "
-            f"{ctx.actor.describe()}",
-            field="unit",
-        )
+    _require_unit(ctx, order.unit_id, f"supervision order {order.id} is addressed to")
     if order.state != "open":
         raise Conflict(
             f"supervision order {order.id} is {order.state}, not open", field="supervision_id"

@@ -7,15 +7,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 
 from api.deps import TOKEN_COOKIE, SettingsDep, Tx
 from api.screen.pages import screen_config
 from api.screen.service import require_screen
 from api.users.security import issue_token, read_token
 from api.users.service import Unauthorized, actor_for, authenticate
-from gis.boundaries import active_set
-from gis.models import Area
+from gis.boundaries import active_set, set_extent
 from map_ui.basemaps import BasemapConfig
 from map_ui.login import render_login
 from map_ui.overview import OverviewConfig, render_overview
@@ -109,18 +107,7 @@ async def overview_map(request: Request, tx: Tx, settings: SettingsDep) -> Respo
         if user_id is None or actor_for(session, user_id) is None:
             return None
         current = active_set(session)
-        bounds = None
-        if current is not None:
-            extent = func.ST_Extent(Area.geom)
-            row = session.execute(
-                select(
-                    func.ST_XMin(extent),
-                    func.ST_YMin(extent),
-                    func.ST_XMax(extent),
-                    func.ST_YMax(extent),
-                ).where(Area.set_id == current.id)
-            ).one()
-            bounds = tuple(row) if row[0] is not None else None
+        bounds = set_extent(session, set_id=current.id) if current is not None else None
         return OverviewConfig(
             bounds=bounds,
             boundary_set=current.name if current else None,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import NotFound
 from api.screen.service import area_bounds
 from api.settings import Settings
 from api.users.service import Actor
-from gis.boundaries import active_set
+from gis.boundaries import active_set, set_extent
 from gis.models import Area
 from map_ui.basemaps import BasemapConfig
 from map_ui.screen import ScreenConfig
@@ -26,17 +26,11 @@ def screen_config(*, session: Session, actor: Actor, area_code: str | None,
     township = actor.township_code
     place, bounds = "龙游县", None
     if current is not None:
-        query = select(func.ST_XMin(func.ST_Extent(Area.geom)),
-                       func.ST_YMin(func.ST_Extent(Area.geom)),
-                       func.ST_XMax(func.ST_Extent(Area.geom)),
-                       func.ST_YMax(func.ST_Extent(Area.geom))).where(Area.set_id == current.id)
         if township:
-            query = query.where(Area.code == township)
             name = session.scalar(select(Area.name).where(Area.set_id == current.id,
                                                          Area.code == township))
             place = name or place
-        row = session.execute(query).one()
-        bounds = tuple(row) if row[0] is not None else None
+        bounds = set_extent(session, set_id=current.id, code=township)
     return ScreenConfig(
         place=area["name"] if area else place, township_code=township,
         user_name=actor.name, user_role=actor.role.value, bounds=bounds, area=area,

@@ -79,6 +79,14 @@ def require_screen(actor: Actor) -> None:
                         f"viewers; you are {actor.describe()}", field="role")
 
 
+def _own_township(actor: Actor) -> str | None:
+    """The township a command-room user or viewer is limited to; None for the county."""
+    if actor.role in (Role.commander, Role.viewer) and (
+            actor.unit_kind is not UnitKind.county_center):
+        return actor.township_code
+    return None
+
+
 # --- selecting rows --------------------------------------------------------------------------
 
 @dataclass
@@ -101,9 +109,9 @@ def select_rows(*, session: Session, index: EventIndex, actor: Actor, filters: S
     columns = index.current(session)
     n = len(columns)
     mask = np.isfinite(columns.lon)
-    if actor.role in (Role.commander, Role.viewer) and actor.township_code and (
-            actor.unit_kind is not UnitKind.county_center):
-        township = index.areas.find(actor.township_code)
+    own = _own_township(actor)
+    if own:
+        township = index.areas.find(own)
         mask &= (columns.township == township) | (columns.township == 0)
     if with_time:
         start, end = filters.window(now)
@@ -208,9 +216,9 @@ def _open_orders(session: Session, actor: Actor, filters: ScreenFilters) -> int:
 
 
 def _scope_events(query, actor: Actor, filters: ScreenFilters):
-    if actor.role in (Role.commander, Role.viewer) and actor.township_code and (
-            actor.unit_kind is not UnitKind.county_center):
-        query = query.where(or_(Event.township_code == actor.township_code,
+    own = _own_township(actor)
+    if own:
+        query = query.where(or_(Event.township_code == own,
                                 Event.township_code.is_(None)))
     if filters.area:
         query = query.where(or_(Event.township_code == filters.area,
