@@ -1,16 +1,22 @@
-"""The database: which server, the engine, and sessions."""
+"""The database: which server, the engine, and sessions.
+
+Which server and whether it answers need no SQLAlchemy (commands that only ask it start fast);
+the engine and sessions import it when first made.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from api.embedded_pg import EmbeddedPostgres, wait_until_ready
+from api.embedded_pg import EmbeddedPostgres, accepts_connections, wait_until_ready
 from api.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def embedded_cluster(settings: Settings | None = None) -> EmbeddedPostgres:
@@ -34,9 +40,11 @@ def database_url(settings: Settings | None = None) -> str:
 def ensure_database(settings: Settings | None = None, *, log=print) -> str:
     """Make the database reachable (starting the embedded cluster if needed); return its URL."""
     settings = settings or get_settings()
+    url = database_url(settings)
+    if accepts_connections(url):
+        return url
     if not settings.database_url:
         embedded_cluster(settings).start(log=log)
-    url = database_url(settings)
     wait_until_ready(url)
     return url
 
@@ -44,6 +52,8 @@ def ensure_database(settings: Settings | None = None, *, log=print) -> str:
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """One pooled engine per URL and process."""
+    from sqlalchemy import create_engine
+
     return create_engine(
         url or database_url(),
         pool_size=10,
@@ -57,6 +67,8 @@ def get_engine(url: str | None = None) -> Engine:
 
 @lru_cache(maxsize=8)
 def _session_factory(url: str) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(bind=get_engine(url), expire_on_commit=False)
 
 

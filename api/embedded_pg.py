@@ -302,19 +302,33 @@ class EmbeddedPostgres:
             return "(no log)"
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg2://...) as libpq and psycopg2 take it."""
+    return url.replace("postgresql+psycopg2://", "postgresql://", 1)
+
+
+def accepts_connections(url: str, timeout_s: int = 2) -> bool:
+    """True if a database at `url` answers now (one quick connection, nothing else)."""
+    import psycopg2
+
+    try:
+        psycopg2.connect(libpq_url(url), connect_timeout=timeout_s).close()
+        return True
+    except psycopg2.Error:
+        return False
+
+
 def wait_until_ready(url: str, timeout_s: float = 30.0) -> None:
     """Block until a database at `url` accepts connections, or raise with the last error."""
-    import sqlalchemy
+    import psycopg2
 
     deadline = time.monotonic() + timeout_s
-    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
     last: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            with engine.connect() as connection:
-                connection.execute(sqlalchemy.text("SELECT 1"))
+            psycopg2.connect(libpq_url(url), connect_timeout=5).close()
             return
-        except Exception as exc:  # noqa: BLE001 - any connection failure means "not yet"
+        except psycopg2.Error as exc:  # any connection failure means "not yet"
             last = exc
             time.sleep(0.5)
     raise EmbeddedPostgresError(f"The database at {url} is not reachable: {last}")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from api import clock
 from api.database import session_scope
 from api.supervision.service import sweep
 
@@ -25,7 +24,7 @@ class SweepThread(threading.Thread):
         while not self.stopped.wait(self.interval_s):
             try:
                 with session_scope() as session:
-                    result = sweep(session=session, now=datetime.now(ZoneInfo("Asia/Shanghai")))
+                    result = sweep(session=session, now=clock.now())
                 if result.overdue_events or result.at_risk_events:
                     log.info(
                         "deadline sweep: %d events overdue (supervision orders issued), "

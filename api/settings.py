@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     )
     database_name: str = Field(default="shuxin", description="Database of the embedded cluster.")
 
+    place_name: str | None = Field(
+        default=None,
+        description="The name the pages give the whole area (e.g. 龙游县) when the active "
+        "boundary set does not record it.",
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "Asia/Shanghai"

@@ -12,18 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from gis.errors import AreaNotFound, BoundarySetConflict, BoundarySetNotFound
-from gis.importer import Finding, ImportReport, Severity, prepare_import
-from gis.levels import LEVEL_ORDER, AreaLevel
+from gis.grid_source import ACTIVE_GRIDS_SQL, router_from_rows
+from gis.levels import LEVEL_ORDER, AreaLevel, code_follows_convention
 from gis.models import STORAGE_SRID, Area, BoundarySet
-from gis.router import GridRecord, GridRouter
+from gis.router import GridRouter
+
+if TYPE_CHECKING:  # reading sets and routing need neither geopandas nor the file importer
+    import geopandas as gpd
+
+    from gis.importer import Finding, ImportReport
 
 Progress = Callable[[str, int, int], None]
 
@@ -39,6 +44,8 @@ class SetSummary:
     activated_at: datetime | None
     description: str | None
     counts: dict[str, int] = field(default_factory=dict)
+    place_code: str | None = None
+    place_name: str | None = None
 
 
 @dataclass
@@ -85,6 +92,8 @@ def list_sets(session: Session) -> list[SetSummary]:
             s.activated_at,
             s.description,
             {lvl.value: counts.get(s.id, {}).get(lvl.value, 0) for lvl in LEVEL_ORDER},
+            s.place_code,
+            s.place_name,
         )
         for s in session.scalars(select(BoundarySet).order_by(BoundarySet.id))
     ]
@@ -136,12 +145,18 @@ def import_boundaries(
     commit: bool = False,
     parent_tolerance_m: float = 50.0,
     progress: Progress | None = None,
+    place_code: str | None = None,
+    place_name: str | None = None,
 ) -> ImportOutcome:
     """Validate a boundary file into `set_name` (created inactive if new); write it if `commit`.
 
     Nothing is written unless `commit` is true and the report has no errors; the caller's
-    transaction makes the write all or nothing.
+    transaction makes the write all or nothing. `place_code`/`place_name` say which county (or
+    other place) the set covers; without them a county file names it, or the townships' codes
+    give the county code (the first 6 digits they share).
     """
+    from gis.importer import prepare_import
+
     boundary_set = session.scalar(select(BoundarySet).where(BoundarySet.name == set_name))
     set_findings: list[Finding] = []
     parents = None
@@ -209,10 +224,44 @@ def import_boundaries(
         session.add(boundary_set)
         session.flush()
     written = _write_areas(session, boundary_set.id, level, prepared.areas, str(path), progress)
+    _record_place(boundary_set, level, prepared.areas, place_code, place_name)
+    session.flush()
     return ImportOutcome(report, set_name, written, True)
 
 
+def _record_place(
+    boundary_set: BoundarySet,
+    level: AreaLevel,
+    areas: gpd.GeoDataFrame,
+    code: str | None,
+    name: str | None,
+) -> None:
+    """Note the place the set covers: as given, else from a single county area, else the
+    county code the townships' codes share."""
+    codes = list(areas["code"])
+    if level is AreaLevel.county and len(codes) == 1:
+        code = code or codes[0]
+        name = name or str(areas["name"].iloc[0])
+    elif level is AreaLevel.township and code is None:
+        conventional = all(code_follows_convention(AreaLevel.township, c) for c in codes)
+        prefixes = {c[:6] for c in codes}
+        if conventional and len(prefixes) == 1:
+            code = prefixes.pop()
+    if code and not boundary_set.place_code:
+        boundary_set.place_code = code
+    if name and not boundary_set.place_name:
+        boundary_set.place_name = name
+
+
+def set_levels(session: Session, *, set_id: int) -> list[AreaLevel]:
+    """The levels a set has areas of, from the county down."""
+    present = set(session.scalars(select(Area.level).where(Area.set_id == set_id).distinct()))
+    return [level for level in LEVEL_ORDER if level in present]
+
+
 def _set_error(code: str, message: str) -> Finding:
+    from gis.importer import Finding, Severity
+
     return Finding(
         severity=Severity.error,
         code=code,
@@ -264,6 +313,8 @@ def _write_areas(
 
 def areas_frame(session: Session, *, set_id: int, level: AreaLevel) -> gpd.GeoDataFrame:
     """The areas of one level of a set as a GeoDataFrame (code, name, parent_code, geometry)."""
+    import geopandas as gpd
+
     rows = session.execute(
         select(Area.code, Area.name, Area.parent_code, func.ST_AsBinary(Area.geom))
         .where(Area.set_id == set_id, Area.level == level)
@@ -282,45 +333,8 @@ def areas_frame(session: Session, *, set_id: int, level: AreaLevel) -> gpd.GeoDa
 
 def build_router(session: Session, *, tolerance_m: float) -> GridRouter | None:
     """An in-memory router over the active set's grids, or None when no set is active."""
-    current = active_set(session)
-    if current is None:
-        return None
-    rows = session.execute(
-        text(
-            """
-        SELECT g.code, g.name, v.code, v.name, COALESCE(t.code, tv.code),
-               COALESCE(t.name, tv.name), ST_AsBinary(g.geom)
-        FROM area g
-        LEFT JOIN area v ON v.set_id = g.set_id AND v.code = g.parent_code
-                         AND v.level = 'village'
-        LEFT JOIN area t ON t.set_id = g.set_id AND t.code = v.parent_code
-                         AND t.level = 'township'
-        LEFT JOIN area tv ON tv.set_id = g.set_id AND tv.code = g.parent_code
-                          AND tv.level = 'township'
-        WHERE g.set_id = :set_id AND g.level = 'grid'
-        """
-        ),
-        {"set_id": current.id},
-    ).all()
-    grids = [
-        GridRecord(
-            code=row[0],
-            name=row[1],
-            village_code=row[2],
-            village_name=row[3],
-            township_code=row[4],
-            township_name=row[5],
-        )
-        for row in rows
-    ]
-    geometries = shapely.from_wkb([bytes(row[6]) for row in rows])
-    return GridRouter(
-        grids=grids,
-        geometries=geometries,
-        tolerance_m=tolerance_m,
-        set_id=current.id,
-        set_name=current.name,
-    )
+    rows = session.connection().exec_driver_sql(ACTIVE_GRIDS_SQL).all()
+    return router_from_rows(rows, tolerance_m=tolerance_m)
 
 
 _ACTIVE_TOKEN = text("SELECT id, activated_at FROM boundary_set WHERE is_active")

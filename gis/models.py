@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     Boolean,
     DateTime,
     Double,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +33,20 @@ class Base(DeclarativeBase):
     """The declarative base of every Shuxin table (gis and api alike)."""
 
 
+def str_enum(enum: type[StrEnum], length: int = 16) -> Enum:
+    """A column type for a StrEnum: stored as VARCHAR(length) holding the members' values
+    (not their names), read back as members. No native PostgreSQL enum type, so adding a member
+    is a code change, not a migration."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
 class BoundarySet(Base):
     """A versioned set of areas; exactly one set is active and routes events."""
 
@@ -42,6 +58,9 @@ class BoundarySet(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The county (or other place) the set covers: the pages' title and the units' county.
+    place_code: Mapped[str | None] = mapped_column(String(32))
+    place_name: Mapped[str | None] = mapped_column(String(100))
 
     areas: Mapped[list[Area]] = relationship(back_populates="boundary_set")
 
@@ -60,7 +79,7 @@ class Area(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     set_id: Mapped[int] = mapped_column(ForeignKey("boundary_set.id", ondelete="CASCADE"))
-    level: Mapped[AreaLevel] = mapped_column(String(16))
+    level: Mapped[AreaLevel] = mapped_column(str_enum(AreaLevel))
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     parent_code: Mapped[str | None] = mapped_column(String(32))

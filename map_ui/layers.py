@@ -1,4 +1,4 @@
-"""Map pieces both pages use: the boundary layers, and fitting the first view."""
+"""Map pieces both pages use: the boundary layers, and the first view."""
 
 from __future__ import annotations
 
@@ -8,16 +8,34 @@ from folium.plugins import Realtime
 from folium.template import Template
 from folium.utilities import JsCode
 
-BOUNDARY_LAYERS = (("township", "乡镇/街道", True), ("village", "村/社区", True),
-                   ("grid", "网格", False))
+BOUNDARY_LAYERS = (("township", "乡镇/街道"), ("village", "村/社区"), ("grid", "网格"))
+SHOWN_LEVELS = 2  # the top two levels a set has are on at first; finer ones on request
+WHOLE_COUNTRY = {"location": (35.0, 105.0), "zoom_start": 4}  # before any boundaries exist
 
 
-def add_boundary_layers(m: folium.Map, *, api_prefix: str, js: str) -> dict[str, str]:
-    """Township, village and grid layers fetched from the boundaries API (not embedded);
-    `js` is the page's script object with areaStyle(f) and bindArea(f, layer). Returns the
-    layers' JavaScript names by level."""
+def initial_view(bounds: tuple[float, float, float, float] | list[float] | None) -> dict:
+    """folium.Map's location and zoom for a first view of `bounds` (WGS84; FitNow then fits
+    it exactly), or of the whole country when there are none yet."""
+    if not bounds:
+        return dict(WHOLE_COUNTRY)
+    x0, y0, x1, y1 = bounds
+    return {"location": ((y0 + y1) / 2, (x0 + x1) / 2), "zoom_start": 11}
+
+
+def add_boundary_layers(
+    m: folium.Map, *, api_prefix: str, js: str, levels: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """A layer per level of the active set (township, village, grid) fetched from the
+    boundaries API (not embedded); the top two levels it has are shown, finer ones load when
+    switched on. `js` is the page's script object with areaStyle(f) and bindArea(f, layer).
+    Returns the layers' JavaScript names by level."""
+    present = [level for level, _ in BOUNDARY_LAYERS if not levels or level in levels]
+    shown = set(present[:SHOWN_LEVELS])
     names = {}
-    for level, label, show in BOUNDARY_LAYERS:
+    for level, label in BOUNDARY_LAYERS:
+        if level not in present:
+            continue
+        show = level in shown
         layer = Realtime(
             f"{api_prefix}/boundaries?level={level}&simplify_m=5",
             interval=600_000,  # boundaries change on activation only: refresh every 10 min

@@ -16,16 +16,8 @@ from folium.plugins import Realtime
 from folium.utilities import JsCode
 
 from map_ui.basemaps import BasemapConfig, add_basemaps
-from map_ui.layers import FitNow, add_boundary_layers
+from map_ui.layers import FitNow, add_boundary_layers, initial_view
 from map_ui.vendor import localize
-
-LONGYOU_CENTRE = (29.03, 119.17)
-
-LEVEL_LAYERS = (
-    ("township", "乡镇/街道", True),
-    ("village", "村/社区", True),
-    ("grid", "网格", False),
-)
 
 
 @dataclass(frozen=True)
@@ -34,7 +26,9 @@ class OverviewConfig:
 
     title: str = "舒心 · 乡镇综合信息指挥室"
     subtitle: str = "事件地图"
+    place: str = ""  # the active set's place (api.boundaries.service)
     bounds: tuple[float, float, float, float] | None = None  # minlon, minlat, maxlon, maxlat
+    levels: tuple[str, ...] = ()  # the levels the active set has
     boundary_set: str | None = None
     basemap: BasemapConfig = field(default_factory=BasemapConfig)
     api_prefix: str = "/api/v1"
@@ -46,12 +40,12 @@ class OverviewConfig:
 def build_overview_map(config: OverviewConfig) -> folium.Map:
     """A folium map with switchable basemaps, boundary layers and live events."""
     m = folium.Map(
-        location=LONGYOU_CENTRE, zoom_start=11, tiles=None, control_scale=True, prefer_canvas=True
+        **initial_view(config.bounds), tiles=None, control_scale=True, prefer_canvas=True
     )
     add_basemaps(m, config.basemap)
     if config.bounds:
         FitNow(config.bounds).add_to(m)
-    add_boundary_layers(m, api_prefix=config.api_prefix, js="Shuxin")
+    add_boundary_layers(m, api_prefix=config.api_prefix, js="Shuxin", levels=config.levels)
 
     events = Realtime(
         f"{config.api_prefix}/events?f=geojson&limit={config.events_limit}",
@@ -71,14 +65,15 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
     root.header.add_child(
         JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"), name="shuxin_js"
     )
-    root.header.add_child(Element(f"<title>{escape(config.title)}</title>"), name="title")
+    title = f"{config.place} · {config.title}" if config.place else config.title
+    root.header.add_child(Element(f"<title>{escape(title)}</title>"), name="title")
     root.header.add_child(Element(f'<link rel="icon" href="{config.static_prefix}/favicon.svg">'),
                           name="favicon")
     set_label = f"边界：{escape(config.boundary_set)}" if config.boundary_set else "未启用边界"
     root.html.add_child(
         Element(
             f'<div class="sx-titlebar" id="sx-title">{escape(config.title)}'
-            f"<small>{escape(config.subtitle)} · {set_label}</small>"
+            f"<small>{escape(config.place)} {escape(config.subtitle)} · {set_label}</small>"
             '<a class="sx-screen-link" href="/screen">指挥大屏 →</a></div>'
         )
     )

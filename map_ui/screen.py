@@ -18,10 +18,8 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from map_ui.basemaps import BasemapConfig, add_basemaps
-from map_ui.layers import FitNow, add_boundary_layers
+from map_ui.layers import FitNow, add_boundary_layers, initial_view
 from map_ui.vendor import VendorScripts, localize
-
-LONGYOU_CENTRE = (29.03, 119.17)
 
 
 @dataclass(frozen=True)
@@ -29,14 +27,17 @@ class ScreenConfig:
     """What the page needs to start: plain data, gathered by the API."""
 
     title: str = "综合信息指挥室"
-    place: str = "龙游县"
+    place: str = ""  # the active set's place or the user's township (api.boundaries.service)
     township_code: str | None = None
     user_name: str = ""
     user_role: str = ""
     bounds: tuple[float, float, float, float] | None = None
     area: dict | None = None  # {"code", "name", "level", "bbox"} for ?area=CODE
     boundary_set: str | None = None
+    levels: tuple[str, ...] = ()  # the levels the active set has
     basemap: BasemapConfig = field(default_factory=BasemapConfig)
+    action_labels: dict[str, str] = field(default_factory=dict)  # action/entry → its word
+    screen_actions: tuple[str, ...] = ()  # what the event card offers, in order
     poll_ms: int = 5000
     api_prefix: str = "/api/v1"
     static_prefix: str = "/static"
@@ -44,15 +45,16 @@ class ScreenConfig:
 
 def build_screen(config: ScreenConfig) -> folium.Map:
     """The folium map of the screen, with every layer and control, scripts served locally."""
-    m = folium.Map(location=LONGYOU_CENTRE, zoom_start=11, tiles=None, control_scale=True,
-                   prefer_canvas=True, zoom_control=True)
-    add_basemaps(m, config.basemap)
     bounds = config.area["bbox"] if config.area else config.bounds
+    m = folium.Map(**initial_view(bounds), tiles=None, control_scale=True, prefer_canvas=True,
+                   zoom_control=True)
+    add_basemaps(m, config.basemap)
     if bounds:
         FitNow(bounds).add_to(m)
 
     names: dict[str, str] = {"map": m.get_name()}
-    names |= add_boundary_layers(m, api_prefix=config.api_prefix, js="Shuxin.screen")
+    names |= add_boundary_layers(m, api_prefix=config.api_prefix, js="Shuxin.screen",
+                                 levels=config.levels)
 
     for key, label, rule in (("hazards", "隐患点", "!=="), ("shelters", "避灾安置点", "===")):
         points = Realtime(

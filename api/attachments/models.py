@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.models import Base
+from gis.models import Base, str_enum
+
+
+class AttachmentKind(StrEnum):
+    before = "before"  # 处置前
+    after = "after"  # 处置后
+    other = "other"  # 其他
 
 
 class Attachment(Base):
@@ -15,7 +22,7 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # before | after | other
+    kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind))
     content_type: Mapped[str] = mapped_column(String(32))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -7,20 +7,18 @@ import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.attachments.models import Attachment
+from api import clock
+from api.attachments.models import Attachment, AttachmentKind
 from api.errors import DomainError, InvalidInput, NotFound
-from api.events.models import Event
-from api.events.visibility import can_see
-from api.users.models import Role
-from api.users.service import Actor, Forbidden
+from api.events.policy import require_photo
+from api.events.visibility import find_visible, visible_event
+from api.users.service import Actor
 
-KINDS = ("before", "after", "other")
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
@@ -64,13 +62,11 @@ def store(
     max_bytes: int,
 ) -> Attachment:
     """Check and store one photo for an event; the caller commits."""
-    event = session.get(Event, event_id)
-    if event is None or not can_see(session, actor, event):
-        raise NotFound(f"there is no event {event_id} you can see", field="event_id")
-    if actor.role is Role.viewer:
-        raise Forbidden("a viewer cannot add photos", field="role")
-    if kind not in KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}; got {kind!r}", field="kind")
+    visible_event(session, actor, event_id)
+    require_photo(actor)
+    if kind not in AttachmentKind.__members__:
+        kinds = ", ".join(AttachmentKind)
+        raise InvalidInput(f"kind must be one of {kinds}; got {kind!r}", field="kind")
     if len(data) > max_bytes:
         raise TooLarge(
             f"the photo has {len(data) / 1e6:.1f} MB; at most {max_bytes / 1e6:.1f} MB is accepted",
@@ -100,7 +96,7 @@ def store(
         storage_path=str(relative),
         original_name=(original_name or "")[:200] or None,
         uploaded_by_id=actor.id,
-        uploaded_at=datetime.now(ZoneInfo("Asia/Shanghai")),
+        uploaded_at=clock.now(),
     )
     session.add(attachment)
     session.flush()
@@ -112,16 +108,13 @@ def get_for(*, session: Session, actor: Actor, attachment_id: int) -> Attachment
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
         raise NotFound(f"there is no attachment {attachment_id}", field="attachment_id")
-    event = session.get(Event, attachment.event_id)
-    if event is None or not can_see(session, actor, event):
+    if find_visible(session, actor, attachment.event_id) is None:
         raise NotFound(f"there is no attachment {attachment_id} you can see", field="attachment_id")
     return attachment
 
 
 def list_for(*, session: Session, actor: Actor, event_id: int) -> list[Attachment]:
-    event = session.get(Event, event_id)
-    if event is None or not can_see(session, actor, event):
-        raise NotFound(f"there is no event {event_id} you can see", field="event_id")
+    visible_event(session, actor, event_id)
     return list(
         session.scalars(
             select(Attachment).where(Attachment.event_id == event_id).order_by(Attachment.id)

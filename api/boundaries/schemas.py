@@ -14,3 +14,5 @@ class BoundarySetOut(BaseModel):
     activated_at: datetime | None
     description: str | None
     counts: dict[str, int]
+    place_code: str | None = None
+    place_name: str | None = None

@@ -1,32 +1,25 @@
-"""`shuxin users`, `shuxin units`, `shuxin categories`, `shuxin deadline`, `shuxin sweep`."""
+"""`shuxin users`, `shuxin units`, `shuxin categories`, `shuxin pois`, `shuxin sweep`."""
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
+from api import clock
 from api.categories.service import DEFAULT_PLATFORMS, load_catalog
 from api.cli.common import console, fail, ready_database
 from api.database import session_scope
 from api.errors import DomainError
 from api.pois.models import PoiKind
 from api.pois.service import load_pois, read_points
-from api.settings import get_settings
 from api.supervision.service import sweep as run_sweep
 from api.units.models import UnitKind
 from api.units.service import list_units, sync_units
 from api.users.models import Role
 from api.users.service import create_user
-from api.worktime.calendar import TimeLimit
-from api.worktime.service import calendar
 from gis.boundaries import active_set
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 users = typer.Typer(help="People who sign in.", no_args_is_help=True)
 units = typer.Typer(
@@ -80,18 +73,26 @@ def units_list(
 
 @units.command("sync")
 def units_sync(
-    county_code: str = typer.Option("330825", help="County code"),
-    county_name: str = typer.Option("龙游县", help="County name"),
+    county_code: str | None = typer.Option(
+        None, help="County code (default: the place the active boundary set covers)"
+    ),
+    county_name: str | None = typer.Option(
+        None, help="County name (default: the place the active boundary set covers)"
+    ),
 ) -> None:
     """Create the units of the active boundary set (existing units are kept)."""
     url = ready_database()
-    with session_scope(url) as session:
-        current = active_set(session)
-        if current is None:
-            raise fail("no boundary set is active: activate one first")
-        result = sync_units(
-            session=session, set_id=current.id, county_code=county_code, county_name=county_name
-        )
+    try:
+        with session_scope(url) as session:
+            current = active_set(session)
+            if current is None:
+                raise fail("no boundary set is active: activate one first")
+            result = sync_units(
+                session=session, set_id=current.id, county_code=county_code,
+                county_name=county_name,
+            )
+    except DomainError as exc:
+        raise fail(exc.message) from None
     console.print(f"{result.created} units created ({result.total} in the set's plan).")
 
 
@@ -123,40 +124,11 @@ def categories_load(
     )
 
 
-def deadline(
-    start: str = typer.Option(..., "--from", help='Start, e.g. "2026-09-30 16:00" (Asia/Shanghai)'),
-    working_hours: float | None = typer.Option(None, help="Working hours to add"),
-    working_days: float | None = typer.Option(None, help="Working days to add"),
-    hours: float | None = typer.Option(None, help="Natural hours to add"),
-) -> None:
-    """Print the due time, counting Chinese working time (weekends, holidays, 调休)."""
-    given = [
-        (v, u)
-        for v, u in ((working_hours, "wh"), (working_days, "wd"), (hours, "h"))
-        if v is not None
-    ]
-    if len(given) != 1:
-        raise fail("give exactly one of --working-hours, --working-days, --hours", 2)
-    try:
-        moment = datetime.fromisoformat(start)
-    except ValueError:
-        raise fail(f'--from must look like "2026-09-30 16:00"; got {start!r}', 2) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SHANGHAI)
-    value, unit = given[0]
-    if not math.isfinite(value):
-        raise fail(f"the amount must be a finite number; got {value}", 2)
-    if value < 0:
-        raise fail("the amount must not be negative", 2)
-    due = calendar(get_settings()).add(moment, TimeLimit(value, unit))
-    console.print(f"{due:%Y-%m-%d %H:%M}")
-
-
 def sweep() -> None:
     """Mark tasks at risk and overdue now, and issue reminders and supervision orders."""
     url = ready_database()
     with session_scope(url) as session:
-        result = run_sweep(session=session, now=datetime.now(SHANGHAI))
+        result = run_sweep(session=session, now=clock.now())
     if not result.ran:
         console.print("Another sweep is running; nothing done.")
         return

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
+from api import clock
 from api.cli.common import console, err_console, fail, progress_bar, ready_database
 from api.database import session_scope
 from gis import boundaries
@@ -41,6 +40,13 @@ def import_(
     commit: bool = typer.Option(
         False, "--commit", help="Write the areas; without it, only report (dry run)"
     ),
+    place_code: str | None = typer.Option(
+        None, help="Code of the county (or place) the set covers, e.g. 330825 (default: from a "
+        "county file, or the county code the township codes share)",
+    ),
+    place_name: str | None = typer.Option(
+        None, help="Name of the county (or place) the set covers, e.g. 龙游县; the pages show it"
+    ),
 ) -> None:
     """Validate a boundary file and, with --commit, store it in an inactive set."""
     try:
@@ -48,7 +54,7 @@ def import_(
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     url = ready_database()
-    name = set_name or boundaries.default_set_name(path, datetime.now(ZoneInfo("Asia/Shanghai")))
+    name = set_name or boundaries.default_set_name(path, clock.now())
     with progress_bar(path.name) as progress, session_scope(url) as session:
         outcome = boundaries.import_boundaries(
             session,
@@ -61,6 +67,8 @@ def import_(
             crs=crs,
             commit=commit,
             progress=progress,
+            place_code=place_code,
+            place_name=place_name,
         )
         if not outcome.committed:
             session.rollback()
@@ -98,11 +106,12 @@ def sets() -> None:
         console.print("No boundary sets yet: `shuxin boundaries import FILE --level ... --commit`.")
         return
     levels = [lv for lv in summaries[0].counts if any(s.counts[lv] for s in summaries)]
-    table = Table("", "set", *levels, "created", "activated")
+    table = Table("", "set", "place", *levels, "created", "activated")
     for s in summaries:
         table.add_row(
             "*" if s.is_active else "",
             s.name,
+            " ".join(x for x in (s.place_name, s.place_code and f"({s.place_code})") if x),
             *(str(s.counts[lv]) for lv in levels),
             f"{s.created_at:%Y-%m-%d %H:%M}",
             f"{s.activated_at:%Y-%m-%d %H:%M}" if s.activated_at else "",

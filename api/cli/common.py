@@ -1,4 +1,7 @@
-"""What every command shares: the console, clear failures, a ready database, progress bars."""
+"""What every command shares: the console, clear failures, a ready database, progress bars.
+
+Light to import: each command imports the application parts it needs when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,6 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from api.database import ensure_database
-from api.embedded_pg import EmbeddedPostgresError
-from api.migrate import pending, upgrade
-from api.settings import get_settings
 
 
 def _console(stderr: bool = False) -> Console:
@@ -33,6 +30,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def ready_database(*, migrate: bool = False) -> str:
     """Start the database if needed and check (or apply) the migrations; return its URL."""
+    from api.database import ensure_database
+    from api.embedded_pg import EmbeddedPostgresError
+    from api.migrate import pending, upgrade
+    from api.settings import get_settings
+
     try:
         url = ensure_database(get_settings(), log=lambda m: err_console.print(f"[dim]{m}[/]"))
     except EmbeddedPostgresError as exc:
@@ -52,6 +54,14 @@ def ready_database(*, migrate: bool = False) -> str:
 @contextmanager
 def progress_bar(description: str) -> Iterator:
     """A progress bar; yields a callback (stage, done, total) for long work."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

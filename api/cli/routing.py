@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from api.cli.common import console, fail, progress_bar, ready_database
-from api.database import session_scope
-from api.routing.schemas import RouteOut
-from api.routing.service import current_router, describe
-from gis.bulk import route_frame
-from gis.router import GridRouter, InvalidCoordinates
+
+if TYPE_CHECKING:
+    from gis.router import GridRouter
 
 
 def _router() -> GridRouter:
+    """The active set's router, read with psycopg2 alone (no SQLAlchemy: `shuxin route` must
+    answer at once), from the query the application uses too."""
+    import psycopg2
+
+    from api.embedded_pg import libpq_url
+    from api.settings import get_settings
+    from gis.grid_source import ACTIVE_GRIDS_SQL, router_from_rows
+
     url = ready_database()
-    with session_scope(url) as session:
-        router = current_router(session)
+    with psycopg2.connect(libpq_url(url)) as connection, connection.cursor() as cursor:
+        cursor.execute(ACTIVE_GRIDS_SQL)
+        rows = cursor.fetchall()
+    connection.close()
+    router = router_from_rows(rows, tolerance_m=get_settings().routing_tolerance_m)
     if router is None:
         raise fail(
             "no boundary set is active: import boundaries and run `shuxin boundaries activate NAME`"
@@ -34,12 +43,15 @@ def route(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON"),
 ) -> None:
     """Route one point to its grid, village and township, and say how."""
+    from api.routing.schemas import RouteOut
+    from gis.router import InvalidCoordinates
+
     router = _router()
     try:
         result = router.route(lon, lat, crs)
     except InvalidCoordinates as exc:
         raise fail(str(exc)) from None
-    out = RouteOut.from_result(result, describe(result))
+    out = RouteOut.from_result(result)
     if as_json:
         console.print_json(out.model_dump_json())
         return
@@ -58,6 +70,10 @@ def route_file(
     out_path: Path = typer.Option(..., "-o", "--output", help="CSV file to write"),
 ) -> None:
     """Append grid_code, village_code, township_code, routing_method, distance_m to each row."""
+    import pandas as pd
+
+    from gis.bulk import route_frame
+
     if not in_path.exists():
         raise fail(f"{in_path} does not exist")
     try:

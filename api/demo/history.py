@@ -16,11 +16,55 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.events.models import ClosureType, Event, EventStatus, RejectReason, Urgency
+from api.events.transitions import SystemEntry
 from gis.boundaries import active_set
+from gis.router import RoutingMethod
 
 Progress = Callable[[str, int, int], None]
 
-_EVENTS = """
+_E = Event.__table__.c
+# Each column of a history event and the SQL that makes it, from the rows drawn below (`d` the
+# point and its dice, `l` the catalog's leaves, `u` the default unit, `t` the times): the
+# INSERT's column list is these keys, taken from the table definition.
+_VALUES = {
+    _E.title: "l.names[1 + floor(d.r_cat * :leaf_count)::int] || '（历史数据）'",
+    _E.description: "'历史事件，演示与压力测试用。'",
+    _E.category_code: "l.codes[1 + floor(d.r_cat * :leaf_count)::int]",
+    _E.urgency: f"'{Urgency.normal.value}'",
+    _E.source: "(ARRAY['grid_worker','grid_worker','grid_worker','citizen','hotline','department'])"
+    "[1 + floor(d.r_src * 6)::int]",
+    _E.external_id: "'hist-' || :seed || '-' || row_number() OVER ()",
+    _E.status: f"CASE WHEN d.r_fate < 0.05 THEN '{EventStatus.rejected.value}' "
+    f"ELSE '{EventStatus.closed.value}' END",
+    _E.location: "d.pt",
+    _E.input_lon: "ST_X(d.pt)",
+    _E.input_lat: "ST_Y(d.pt)",
+    _E.input_crs: "'wgs84'",
+    _E.occurred_at: "t.created - interval '20 minutes'",
+    _E.created_at: "t.created",
+    _E.updated_at: "t.closed",
+    _E.routing_set_id: ":set_id",
+    _E.routing_method: f"'{RoutingMethod.inside.value}'",
+    _E.grid_code: "d.code",
+    _E.village_code: "d.village",
+    _E.township_code: "NULLIF(d.township, '')",
+    _E.routing_distance_m: "0",
+    _E.routing_candidates: "ARRAY[d.code]",
+    _E.accepted_at: "CASE WHEN d.r_fate >= 0.05 THEN t.created + interval '30 minutes' END",
+    _E.assigned_at: "CASE WHEN d.r_fate >= 0.05 THEN t.created + interval '1 hour' END",
+    _E.handled_at: "CASE WHEN d.r_fate >= 0.05 THEN t.closed - interval '2 hours' END",
+    _E.closed_at: "t.closed",
+    _E.closure_type: f"CASE WHEN d.r_fate < 0.05 THEN NULL WHEN d.r_fate > 0.93 "
+    f"THEN '{ClosureType.late.value}' ELSE '{ClosureType.normal.value}' END",
+    _E.reject_reason: f"CASE WHEN d.r_fate < 0.05 THEN '{RejectReason.invalid.value}' END",
+    _E.version: "2",
+    _E.lead_unit_id: "CASE WHEN d.r_fate >= 0.05 THEN u.id END",
+    _E.handle_due: "CASE WHEN d.r_fate >= 0.05 THEN t.closed - interval '2 hours' + "
+    "CASE WHEN d.r_fate > 0.93 THEN interval '-6 hours' ELSE interval '8 hours' END END",
+}
+
+_EVENTS = f"""
 WITH grids AS (
     SELECT g.code, g.parent_code AS village, COALESCE(v.parent_code, '') AS township, g.geom
     FROM area g LEFT JOIN area v ON v.set_id = g.set_id AND v.code = g.parent_code
@@ -38,32 +82,8 @@ WITH grids AS (
            random() AS r_hours
     FROM points p
 )
-INSERT INTO event (title, description, category_code, urgency, source, external_id, status,
-                   location, input_lon, input_lat, input_crs, occurred_at, created_at, updated_at,
-                   routing_set_id, routing_method, grid_code, village_code, township_code,
-                   routing_distance_m, routing_candidates, accepted_at, assigned_at, handled_at,
-                   closed_at, closure_type, reject_reason, version, lead_unit_id, handle_due)
-SELECT
-    l.names[1 + floor(d.r_cat * :leaf_count)::int] || '（历史数据）',
-    '历史事件，演示与压力测试用。', l.codes[1 + floor(d.r_cat * :leaf_count)::int], 'normal',
-    (ARRAY['grid_worker','grid_worker','grid_worker','citizen','hotline','department'])
-        [1 + floor(d.r_src * 6)::int],
-    'hist-' || :seed || '-' || row_number() OVER (),
-    CASE WHEN d.r_fate < 0.05 THEN 'rejected' ELSE 'closed' END,
-    d.pt, ST_X(d.pt), ST_Y(d.pt), 'wgs84',
-    t.created - interval '20 minutes', t.created, t.closed,
-    :set_id, 'inside', d.code, d.village, NULLIF(d.township, ''), 0, ARRAY[d.code],
-    CASE WHEN d.r_fate >= 0.05 THEN t.created + interval '30 minutes' END,
-    CASE WHEN d.r_fate >= 0.05 THEN t.created + interval '1 hour' END,
-    CASE WHEN d.r_fate >= 0.05 THEN t.closed - interval '2 hours' END,
-    t.closed,
-    CASE WHEN d.r_fate < 0.05 THEN NULL WHEN d.r_fate > 0.93 THEN 'late' ELSE 'normal' END,
-    CASE WHEN d.r_fate < 0.05 THEN 'invalid' END,
-    2,
-    CASE WHEN d.r_fate >= 0.05 THEN u.id END,
-    CASE WHEN d.r_fate >= 0.05 THEN
-        t.closed - interval '2 hours' + CASE WHEN d.r_fate > 0.93 THEN interval '-6 hours'
-                                             ELSE interval '8 hours' END END
+INSERT INTO event ({", ".join(c.name for c in _VALUES)})
+SELECT {", ".join(_VALUES.values())}
 FROM drawn d
 CROSS JOIN leaves l
 LEFT JOIN unit u ON u.code = d.township || '-' || l.platforms[1 + floor(d.r_cat * :leaf_count)::int]
@@ -86,14 +106,14 @@ FROM event e
 WHERE e.id > :after_id AND e.lead_unit_id IS NOT NULL
 """
 
-_TIMELINE = """
+_TIMELINE = f"""
 INSERT INTO event_timeline (event_id, seq, at, action, actor_name, from_status, to_status,
                             comment, details)
-SELECT id, 1, created_at, 'report', '历史数据导入', NULL, 'reported', NULL,
+SELECT id, 1, created_at, '{SystemEntry.report.value}', '历史数据导入', NULL, 'reported', NULL,
        jsonb_build_object('source', source, 'routing', routing_method)
 FROM event WHERE id > :after_id
 UNION ALL
-SELECT id, version, closed_at, 'history', '历史数据导入', 'reported', status,
+SELECT id, version, closed_at, '{SystemEntry.history.value}', '历史数据导入', 'reported', status,
        '历史数据：办理过程未逐步导入', jsonb_build_object('closure_type', closure_type)
 FROM event WHERE id > :after_id
 """

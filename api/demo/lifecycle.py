@@ -18,10 +18,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.events import schemas as s
-from api.events.models import Event, ExtensionRequest, Task, TaskRole
+from api.events.models import (
+    OPEN_TASK_STATES,
+    Event,
+    EventStatus,
+    ExtensionRequest,
+    ExtensionState,
+    Task,
+    TaskRole,
+    TaskState,
+)
 from api.events.transitions import Action
 from api.events.workflow import perform
-from api.supervision.models import Supervision
+from api.supervision.models import Supervision, SupervisionLevel, SupervisionState
 from api.units.models import Unit, UnitKind
 from api.users.service import Actor
 
@@ -35,7 +44,7 @@ class _Stop(Exception):
 
 class _Runner:
     def __init__(self, session: Session, event: Event, now: datetime,
-                 stop_at: str | None = None) -> None:
+                 stop_at: EventStatus | None = None) -> None:
         self.session, self.event, self.now = session, event, now
         self.stop_at = stop_at  # a showcase event stops in this state
 
@@ -59,9 +68,10 @@ class _Runner:
 
 # A few recent events of the main township are stopped in each state, so that every step of
 # the loop can be tried by hand; the fate number picks the path that leads there.
-SHOWCASE = (("reported", None), ("accepted", 0.5), ("assigned", 0.5), ("acknowledged", 0.5),
-            ("in_progress", 0.5),
-            ("handled", 0.5), ("returned", 0.07), ("escalated", 0.05), ("rejected", 0.01))
+S = EventStatus
+SHOWCASE = ((S.reported, None), (S.accepted, 0.5), (S.assigned, 0.5), (S.acknowledged, 0.5),
+            (S.in_progress, 0.5), (S.handled, 0.5), (S.returned, 0.07), (S.escalated, 0.05),
+            (S.rejected, 0.01))
 SHOWCASE_TOWNSHIP = "330825001"
 
 
@@ -99,7 +109,7 @@ def simulate(
         event = session.get(Event, event_id)
         stop_at, fate = showcase.get(event_id, (None, None))
         runner = _Runner(session, event, now, stop_at)
-        if stop_at != "reported":  # a showcase event left waiting in the to_accept queue
+        if stop_at is not EventStatus.reported:  # a showcase event left waiting in the to_accept queue
             with contextlib.suppress(_Stop):  # the next step lies in the future
                 _one(runner, rng, actors, admin, departments, seen_by_grid, fate)
         if event.grid_code:
@@ -211,7 +221,7 @@ def _task(run: _Runner, role: TaskRole) -> Task:
         .where(
             Task.event_id == run.event.id,
             Task.role == role,
-            Task.state.in_(("pending", "acknowledged", "in_progress", "done")),
+            Task.state.in_((*OPEN_TASK_STATES, TaskState.done)),
         )
         .order_by(Task.id.desc())
     ).first()
@@ -236,7 +246,7 @@ def _handle(
     tasks = list(
         run.session.scalars(
             select(Task)
-            .where(Task.event_id == run.event.id, Task.state == "pending")
+            .where(Task.event_id == run.event.id, Task.state == TaskState.pending)
             .order_by(Task.id)
         )
     )
@@ -326,7 +336,7 @@ def _handle(
 def _pending_request(run: _Runner, task_id: int) -> int:
     return run.session.scalar(
         select(ExtensionRequest.id).where(
-            ExtensionRequest.task_id == task_id, ExtensionRequest.state == "pending"
+            ExtensionRequest.task_id == task_id, ExtensionRequest.state == ExtensionState.pending
         )
     )
 
@@ -356,8 +366,8 @@ def supervise_some(
             order = session.scalars(
                 select(Supervision).where(
                     Supervision.event_id == event.id,
-                    Supervision.state == "open",
-                    Supervision.level == "red",
+                    Supervision.state == SupervisionState.open,
+                    Supervision.level == SupervisionLevel.red,
                 )
             ).first()
             unit_code = session.get(Unit, order.unit_id).code

@@ -9,18 +9,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api import clock
 from api.categories.models import Category
 from api.categories.service import ensure_default_catalog
 from api.demo.history import generate_history
 from api.demo.lifecycle import simulate, supervise_some
-from api.demo.people import DemoLogin, actors_by_unit, admin_actor, ensure_units, ensure_users
+from api.demo.people import (
+    COUNTY_CODE,
+    COUNTY_NAME,
+    DemoLogin,
+    actors_by_unit,
+    admin_actor,
+    ensure_units,
+    ensure_users,
+)
 from api.demo.points import ensure_points
 from api.events.models import Event
 from api.events.service import bulk_insert_events
@@ -45,7 +53,6 @@ DEMO_FILES = (
     ("longyou_villages.geojson", AreaLevel.village),
     ("longyou_grids.geojson", AreaLevel.grid),
 )
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 Progress = Callable[[str, int, int], None]
 
 # Titles a grid worker or a citizen would write, per category (小类).
@@ -128,6 +135,8 @@ def load_demo_boundaries(*, session: Session, progress: Progress | None = None) 
             parent_field="parent_code" if level is not AreaLevel.township else None,
             commit=True,
             progress=progress,
+            place_code=COUNTY_CODE,
+            place_name=COUNTY_NAME,
         )
         if not outcome.committed:
             raise RuntimeError(
@@ -168,7 +177,7 @@ def demo_event_rows(
     if router is None or not len(router):
         raise RuntimeError("no active boundary set with grids: load the demo boundaries first")
     rng = np.random.default_rng(seed + start_index)
-    now = now or datetime.now(SHANGHAI)
+    now = now or clock.now()
     categories = [c for c in TITLES if session.get(Category, c) is not None]
     urgencies = dict(
         session.execute(
@@ -237,7 +246,7 @@ def load_demo(*, session: Session, events: int, progress: Progress | None = None
     logins = ensure_users(session=session)
     ensure_points(session=session)
     added, states = 0, {}
-    now = datetime.now(SHANGHAI)
+    now = clock.now()
     live_target = min(events, LIVE_EVENTS)
     history_present = session.scalar(select(func.count()).select_from(Event)
                                      .where(Event.external_id.like("hist-%"))) or 0

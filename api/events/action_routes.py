@@ -11,8 +11,9 @@ from fastapi import APIRouter
 
 from api.deps import CurrentActor, Tx
 from api.events import service, workflow
+from api.events.policy import guard_summary
 from api.events.schemas import ActionBody, EventOut
-from api.events.transitions import ROLES, Action
+from api.events.transitions import ACTIONS, ActionSpec
 
 router = APIRouter(prefix="/api/v1", tags=["event actions"])
 
@@ -27,7 +28,9 @@ _ERRORS = {
 }
 
 
-def _endpoint(action: Action, body_model: type[ActionBody]) -> Callable:
+def _endpoint(spec: ActionSpec) -> Callable:
+    action = spec.action
+
     async def endpoint(event_id: int, body: ActionBody, tx: Tx, actor: CurrentActor) -> EventOut:
         def work(session):
             event = workflow.perform(
@@ -37,20 +40,23 @@ def _endpoint(action: Action, body_model: type[ActionBody]) -> Callable:
 
         return await tx(work)
 
-    endpoint.__annotations__["body"] = body_model
+    endpoint.__annotations__["body"] = spec.body
     endpoint.__name__ = f"action_{action.name}"
-    endpoint.__doc__ = (workflow.HANDLERS[action].__doc__ or "") + (
-        f"\n\nWho: {', '.join(sorted(r.value for r in ROLES[action]))}."
+    roles = ", ".join(sorted(r.value for r in spec.roles))
+    states = ", ".join(sorted(st.value for st in spec.allowed_from))
+    endpoint.__doc__ = (
+        f"{spec.label}: {(spec.handler.__doc__ or spec.summary).strip()}\n\n"
+        f"Who: {roles}; {guard_summary(spec.guard)}.\n\nFrom: {states}."
     )
     return endpoint
 
 
-for _action, _body in workflow.BODIES.items():
+for _spec in ACTIONS.values():
     router.add_api_route(
-        f"/events/{{event_id}}/actions/{_action.value}",
-        _endpoint(_action, _body),
+        f"/events/{{event_id}}/actions/{_spec.action.value}",
+        _endpoint(_spec),
         methods=["POST"],
         response_model=EventOut,
         responses=_ERRORS,
-        summary=f"{_action.value}: {workflow.SUMMARIES[_action]}",
+        summary=f"{_spec.action.value}: {_spec.summary}",
     )

@@ -1,4 +1,10 @@
-"""Events: what was reported, where, and the grid it was routed to."""
+"""What an event is: its table, its states and the sets of states the rules speak of.
+
+This is the one definition of an event. Intake, the bulk loaders, the screen's index and the API
+mapper take their columns from `Event.__table__` (the columns marked `REPORTED` are what a
+report carries); the states are the enums below, stored as their values; `OPEN_STATES`,
+`HANDLING_STATES` and `OPEN_TASK_STATES` are the only definitions of those sets.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.models import STORAGE_SRID, Base
+from gis.models import STORAGE_SRID, Base, str_enum
+from gis.router import RoutingMethod
 
 
 class EventSource(StrEnum):
@@ -49,9 +56,50 @@ class EventStatus(StrEnum):
     escalated = "escalated"  # 已上报县级
 
 
+OPEN_STATES: frozenset[EventStatus] = frozenset(
+    {
+        EventStatus.reported,
+        EventStatus.accepted,
+        EventStatus.assigned,
+        EventStatus.acknowledged,
+        EventStatus.in_progress,
+        EventStatus.handled,
+        EventStatus.returned,
+        EventStatus.escalated,
+    }
+)
+"""Not yet closed or rejected."""
+HANDLING_STATES: frozenset[EventStatus] = frozenset(
+    {EventStatus.assigned, EventStatus.acknowledged, EventStatus.in_progress}
+)
+"""A unit has the event in hand (assigned, acknowledged or being handled)."""
+
+
 class Urgency(StrEnum):
     normal = "normal"  # 一般
     urgent = "urgent"  # 紧急
+
+
+class ClosureType(StrEnum):
+    normal = "normal"  # 正常结案
+    late = "late"  # 超时结案
+    special = "special"  # 特殊结案 (closed by the county)
+
+
+class RejectReason(StrEnum):
+    invalid = "invalid"  # 无效
+    out_of_scope = "out_of_scope"  # 非职责范围
+    duplicate = "duplicate"  # 重复 (linked to the event it repeats)
+
+
+class Satisfaction(StrEnum):
+    satisfied = "satisfied"  # 满意
+    basically_satisfied = "basically_satisfied"  # 基本满意
+    dissatisfied = "dissatisfied"  # 不满意
+
+
+REPORTED = {"reported": True}
+"""`info` of the columns a report carries: what intake writes from the reporter's data."""
 
 
 class Event(Base):
@@ -60,47 +108,61 @@ class Event(Base):
     __tablename__ = "event"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"))
+    title: Mapped[str] = mapped_column(String(200), info=REPORTED)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="", info=REPORTED)
+    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), info=REPORTED)
     urgency: Mapped[Urgency] = mapped_column(
-        String(16), default=Urgency.normal, server_default=Urgency.normal.value
+        str_enum(Urgency), default=Urgency.normal, server_default=Urgency.normal.value,
+        info=REPORTED,
     )
-    source: Mapped[EventSource] = mapped_column(String(16))
-    external_id: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[EventSource] = mapped_column(str_enum(EventSource), info=REPORTED)
+    external_id: Mapped[str | None] = mapped_column(String(100), info=REPORTED)
     status: Mapped[EventStatus] = mapped_column(
-        String(16), default=EventStatus.reported, server_default=EventStatus.reported.value
+        str_enum(EventStatus), default=EventStatus.reported,
+        server_default=EventStatus.reported.value,
     )
 
-    location = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False))
-    input_lon: Mapped[float | None] = mapped_column(Double)
-    input_lat: Mapped[float | None] = mapped_column(Double)
-    input_crs: Mapped[str] = mapped_column(String(32), default="wgs84", server_default="wgs84")
-    address: Mapped[str | None] = mapped_column(String(500))
+    location = mapped_column(
+        Geometry("POINT", srid=STORAGE_SRID, spatial_index=False), info=REPORTED
+    )
+    input_lon: Mapped[float | None] = mapped_column(Double, info=REPORTED)
+    input_lat: Mapped[float | None] = mapped_column(Double, info=REPORTED)
+    input_crs: Mapped[str] = mapped_column(
+        String(32), default="wgs84", server_default="wgs84", info=REPORTED
+    )
+    address: Mapped[str | None] = mapped_column(String(500), info=REPORTED)
 
-    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info=REPORTED)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    reporter_name: Mapped[str | None] = mapped_column(String(100))
-    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    reporter_name: Mapped[str | None] = mapped_column(String(100), info=REPORTED)
+    reporter_phone: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
 
-    routing_set_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_set.id"))
-    routing_method: Mapped[str] = mapped_column(String(16))
-    grid_code: Mapped[str | None] = mapped_column(String(32))
-    village_code: Mapped[str | None] = mapped_column(String(32))
-    township_code: Mapped[str | None] = mapped_column(String(32))
-    routing_distance_m: Mapped[float | None] = mapped_column(Double)
-    routing_candidates: Mapped[list[str] | None] = mapped_column(ARRAY(String(32)))
+    routing_set_id: Mapped[int | None] = mapped_column(
+        ForeignKey("boundary_set.id"), info=REPORTED
+    )
+    routing_method: Mapped[RoutingMethod] = mapped_column(
+        str_enum(RoutingMethod), info=REPORTED
+    )
+    grid_code: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
+    village_code: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
+    township_code: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
+    routing_distance_m: Mapped[float | None] = mapped_column(Double, info=REPORTED)
+    routing_candidates: Mapped[list[str] | None] = mapped_column(
+        ARRAY(String(32)), info=REPORTED
+    )
 
     # --- the closed loop -----------------------------------------------------------------------
-    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reported_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), info=REPORTED
+    )
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closure_type: Mapped[str | None] = mapped_column(String(16))
-    reject_reason: Mapped[str | None] = mapped_column(String(16))
+    closure_type: Mapped[ClosureType | None] = mapped_column(str_enum(ClosureType))
+    reject_reason: Mapped[RejectReason | None] = mapped_column(str_enum(RejectReason))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     handle_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -110,7 +172,7 @@ class Event(Base):
     return_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     extension_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    satisfaction: Mapped[str | None] = mapped_column(String(24))
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(str_enum(Satisfaction, 24))
 
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
@@ -149,7 +211,26 @@ class TaskState(StrEnum):
     cancelled = "cancelled"  # 已撤销 (escalated, or the lead returned the event)
 
 
-OPEN_TASK_STATES = (TaskState.pending, TaskState.acknowledged, TaskState.in_progress)
+OPEN_TASK_STATES: tuple[TaskState, ...] = (
+    TaskState.pending,
+    TaskState.acknowledged,
+    TaskState.in_progress,
+)
+"""A task still in play: its deadline counts."""
+OPEN_TASK_SQL = "state IN ({})".format(", ".join(f"'{t.value}'" for t in OPEN_TASK_STATES))
+
+
+class FeedbackResult(StrEnum):
+    resolved = "resolved"  # 已解决
+    partially_resolved = "partially_resolved"  # 部分解决
+    unresolvable = "unresolvable"  # 无法解决
+
+
+class ExtensionState(StrEnum):
+    pending = "pending"  # 待审批
+    approved = "approved"  # 已批准
+    refused = "refused"  # 未批准
+    void = "void"  # 作废 (its task ended first)
 
 
 class Task(Base):
@@ -160,8 +241,8 @@ class Task(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    role: Mapped[TaskRole] = mapped_column(String(8))
-    state: Mapped[TaskState] = mapped_column(String(16), default=TaskState.pending)
+    role: Mapped[TaskRole] = mapped_column(str_enum(TaskRole, 8))
+    state: Mapped[TaskState] = mapped_column(str_enum(TaskState), default=TaskState.pending)
     instructions: Mapped[str | None] = mapped_column(Text)
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -184,16 +265,12 @@ class Task(Base):
         Index(
             "task_at_risk_due_idx",
             "at_risk_at",
-            postgresql_where=text(
-                "state IN ('pending','acknowledged','in_progress') AND at_risk_notified_at IS NULL"
-            ),
+            postgresql_where=text(f"{OPEN_TASK_SQL} AND at_risk_notified_at IS NULL"),
         ),
         Index(
             "task_overdue_due_idx",
             "handle_due",
-            postgresql_where=text(
-                "state IN ('pending','acknowledged','in_progress') AND overdue_notified_at IS NULL"
-            ),
+            postgresql_where=text(f"{OPEN_TASK_SQL} AND overdue_notified_at IS NULL"),
         ),
     )
 
@@ -213,8 +290,8 @@ class TimelineEntry(Base):
     actor_role: Mapped[str | None] = mapped_column(String(16))
     unit_code: Mapped[str | None] = mapped_column(String(40))
     unit_name: Mapped[str | None] = mapped_column(String(200))
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[EventStatus | None] = mapped_column(str_enum(EventStatus))
+    to_status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus))
     comment: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     attachment_ids: Mapped[list[int]] = mapped_column(
@@ -233,7 +310,7 @@ class Feedback(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"))
     content: Mapped[str] = mapped_column(Text)
-    result: Mapped[str] = mapped_column(String(24))
+    result: Mapped[FeedbackResult] = mapped_column(str_enum(FeedbackResult, 24))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     attachment_ids: Mapped[list[int]] = mapped_column(
@@ -253,7 +330,9 @@ class ExtensionRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     requested_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[ExtensionState] = mapped_column(
+        str_enum(ExtensionState), default=ExtensionState.pending
+    )
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     new_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -267,7 +346,7 @@ class Rating(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
-    level: Mapped[str] = mapped_column(String(24))
+    level: Mapped[Satisfaction] = mapped_column(str_enum(Satisfaction, 24))
     comment: Mapped[str | None] = mapped_column(Text)
     reopened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -7,9 +7,9 @@ from enum import StrEnum
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
-from api.events.models import OPEN_TASK_STATES, Event, EventStatus, Task
+from api.events.models import HANDLING_STATES, OPEN_TASK_STATES, Event, EventStatus, Task
 from api.events.visibility import visible_clause
-from api.supervision.models import Supervision
+from api.supervision.models import Supervision, SupervisionState
 from api.users.models import Role
 from api.users.service import Actor
 
@@ -25,9 +25,6 @@ class Queue(StrEnum):
     to_verify = "to_verify"  # 待核查
 
 
-HANDLING = [EventStatus.assigned, EventStatus.acknowledged, EventStatus.in_progress]
-
-
 def queue_events(
     *, session: Session, actor: Actor, queue: Queue, limit: int, offset: int
 ) -> list[Event]:
@@ -38,7 +35,7 @@ def queue_events(
         select(Task.id).where(
             Task.event_id == Event.id,
             Task.unit_id == actor.unit_id,
-            Task.state.in_([t.value for t in OPEN_TASK_STATES]),
+            Task.state.in_(OPEN_TASK_STATES),
         )
     )
     match queue:
@@ -49,14 +46,14 @@ def queue_events(
         case Queue.to_verify:
             where.append(Event.status == EventStatus.handled)
         case Queue.overdue:
-            where.append(and_(Event.overdue, Event.status.in_(HANDLING)))
+            where.append(and_(Event.overdue, Event.status.in_(HANDLING_STATES)))
             order = [Event.handle_due]
         case Queue.at_risk:
-            where.append(and_(Event.at_risk, ~Event.overdue, Event.status.in_(HANDLING)))
+            where.append(and_(Event.at_risk, ~Event.overdue, Event.status.in_(HANDLING_STATES)))
             order = [Event.handle_due]
         case Queue.my_tasks:
             if actor.role is Role.admin:
-                where.append(Event.status.in_(HANDLING))
+                where.append(Event.status.in_(HANDLING_STATES))
             else:
                 where.append(open_task_of_mine)
             order = [Event.handle_due]
@@ -71,7 +68,7 @@ def queue_events(
             where.append(
                 exists(
                     select(Supervision.id).where(
-                        Supervision.event_id == Event.id, Supervision.state == "open", mine
+                        Supervision.event_id == Event.id, Supervision.state == SupervisionState.open, mine
                     )
                 )
             )

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import CurrentActor, Tx
 from api.events import service, workflow
 from api.events.models import EventStatus
+from api.events.policy import require_reporter
 from api.events.queues import Queue, queue_events
 from api.events.schemas import EventFilters, EventIn, EventOut, EventPage, TimelineOut
 from api.geojson import geojson_response, parse_bbox, wants_geojson
-from api.users.models import Role
-from api.users.service import Forbidden
+from gis.router import RoutingMethod
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
-
-REPORTERS = {Role.commander, Role.handler, Role.grid_worker, Role.county, Role.admin}
-
 
 @router.post(
     "/events",
@@ -35,8 +32,7 @@ async def report_event(data: EventIn, tx: Tx, actor: CurrentActor) -> Response:
     An event that cannot be routed is stored too (routing.method = unrouted) and waits in
     GET /api/v1/events?routing=unrouted for a person to place it.
     """
-    if actor.role not in REPORTERS:
-        raise Forbidden(f"a {actor.role.value} cannot report events", field="role")
+    require_reporter(actor)
     event, created = await tx(lambda s: service.create_event(session=s, data=data, actor=actor))
     return Response(
         event.model_dump_json(), status_code=201 if created else 200, media_type="application/json"
@@ -54,10 +50,7 @@ async def list_events(
     township: str | None = None,
     village: str | None = None,
     grid: str | None = None,
-    routing: Annotated[
-        list[Literal["inside", "border", "nearest", "unrouted"]] | None,
-        Query(description="Routing method"),
-    ] = None,
+    routing: Annotated[list[RoutingMethod] | None, Query(description="Routing method")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     reported_from: datetime | None = None,
     reported_to: datetime | None = None,

@@ -5,16 +5,27 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from api.events.models import EventSource, EventStatus, Urgency
+from api import clock
+from api.events.models import (
+    ClosureType,
+    EventSource,
+    EventStatus,
+    FeedbackResult,
+    RejectReason,
+    Satisfaction,
+    TaskRole,
+    TaskState,
+    Urgency,
+)
+from api.supervision.models import SupervisionLevel
 from gis.crs import parse_crs
+from gis.router import RoutingMethod
 
 DESCRIPTION_MAX_CHARS = 4000
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -73,7 +84,8 @@ class EventIn(BaseModel):
     )
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     occurred_at: datetime | None = Field(
-        default=None, description="When it happened; a time without a zone is Asia/Shanghai."
+        default=None, description="When it happened; a time without a zone is in the server's zone "
+        "(SHUXIN_TIMEZONE, Asia/Shanghai)."
     )
     reporter: Reporter | None = None
     external_id: (
@@ -99,9 +111,7 @@ class EventIn(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _zone(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=SHANGHAI)
-        return value
+        return clock.aware(value) if value is not None else None
 
 
 class CategoryRef(BaseModel):
@@ -113,7 +123,7 @@ class Routing(BaseModel):
     """Where the event was routed when it was taken in, and how (frozen on the event)."""
 
     boundary_set: str | None
-    method: str
+    method: RoutingMethod
     grid_code: str | None
     grid_name: str | None = None
     village_code: str | None
@@ -134,8 +144,8 @@ class TaskOut(BaseModel):
     id: int
     unit_code: str
     unit_name: str
-    role: str
-    state: str
+    role: TaskRole
+    state: TaskState
     assigned_at: datetime
     acknowledge_due: datetime | None
     handle_due: datetime
@@ -160,8 +170,8 @@ class EventOut(BaseModel):
     title: str
     description: str
     category: CategoryRef
-    urgency: str
-    source: str
+    urgency: Urgency
+    source: EventSource
     external_id: str | None
     status: EventStatus
     lon: float | None = Field(description="WGS84 longitude of the stored point.")
@@ -177,10 +187,10 @@ class EventOut(BaseModel):
     handle_due: datetime | None = Field(default=None, description="The lead task's deadline.")
     at_risk: bool = False
     overdue: bool = False
-    closure_type: str | None = None
-    reject_reason: str | None = None
+    closure_type: ClosureType | None = None
+    reject_reason: RejectReason | None = None
     duplicate_of: int | None = None
-    satisfaction: str | None = None
+    satisfaction: Satisfaction | None = None
     counts: EventCounts = Field(default_factory=EventCounts)
     tasks: list[TaskOut] = Field(default_factory=list)
     allowed_actions: list[str] = Field(
@@ -203,7 +213,7 @@ class EventFilters(BaseModel):
     township: str | None = None
     village: str | None = None
     grid: str | None = None
-    routing: list[Literal["inside", "border", "nearest", "unrouted"]] | None = None
+    routing: list[RoutingMethod] | None = None
     bbox: tuple[float, float, float, float] | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
@@ -238,7 +248,7 @@ class AcceptBody(ActionBody):
 
 
 class RejectBody(ActionBody):
-    reason: Literal["invalid", "out_of_scope", "duplicate"]
+    reason: RejectReason
     duplicate_of: int | None = Field(
         default=None, description="The event this one repeats (reason duplicate)."
     )
@@ -263,7 +273,7 @@ class ReturnBody(TaskActionBody):
 
 class FeedbackBody(TaskActionBody):
     text: Required
-    result: Literal["resolved", "partially_resolved", "unresolvable"] = "resolved"
+    result: FeedbackResult = FeedbackResult.resolved
     attachment_ids: list[int] = Field(
         default_factory=list, max_length=20, description="Photos uploaded to this event before."
     )
@@ -302,7 +312,7 @@ class DecideExtensionBody(ActionBody):
 
 class SuperviseBody(ActionBody):
     task_id: int | None = Field(default=None, description="Default: the lead task.")
-    level: Literal["yellow", "red"]
+    level: SupervisionLevel
     reply_due: datetime | None = Field(default=None, description="Default: 1 working day.")
     message: Required
 
@@ -313,7 +323,7 @@ class AnswerSupervisionBody(ActionBody):
 
 
 class RateBody(ActionBody):
-    level: Literal["satisfied", "basically_satisfied", "dissatisfied"]
+    level: Satisfaction
     reopen: bool = Field(default=False, description="Reopen the event (dissatisfied only).")
 
 
@@ -325,8 +335,8 @@ class TimelineOut(BaseModel):
     actor_role: str | None
     unit_code: str | None
     unit_name: str | None
-    from_status: str | None
-    to_status: str
+    from_status: EventStatus | None
+    to_status: EventStatus
     comment: str | None
     details: dict
     attachment_ids: list[int]

@@ -5,15 +5,35 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import datetime
 
+from geoalchemy2 import Geometry
 from geoalchemy2.functions import ST_X, ST_Y
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from api.categories.service import CategoryInfo, catalog
-from api.errors import Conflict, InvalidInput, NotFound
-from api.events.models import Event, EventStatus
+from api.errors import Conflict, InvalidInput
+from api.events.models import Event, EventStatus, TimelineEntry
 from api.events.schemas import (
     CategoryRef,
     EventCounts,
@@ -23,20 +43,18 @@ from api.events.schemas import (
     InputLocation,
     Reporter,
     Routing,
+    TaskOut,
 )
-from api.events.transitions import allowed_actions
-from api.events.visibility import can_see, visible_clause
+from api.events.transitions import SystemEntry, allowed_actions
+from api.events.visibility import find_visible, visible_clause, visible_event
 from api.events.workflow import tasks_of
 from api.routing.service import cached_router, router_for_token
+from api.users.models import Role
 from api.users.service import Actor
 from gis.boundaries import active_set_token
 from gis.crs import to_wgs84
 from gis.models import STORAGE_SRID, Area, BoundarySet
 from gis.router import GridRouter, RouteResult, RoutingMethod, check_lon_lat
-
-
-class EventNotFound(NotFound):
-    code = "event_not_found"
 
 
 def _category(session: Session, code: str) -> CategoryInfo:
@@ -63,41 +81,72 @@ def _route(router: GridRouter | None, data: EventIn) -> tuple[float, float, Rout
     return lon, lat, None
 
 
-# One round trip: the event and its first timeline entry, or nothing when the same source and
-# external_id are already stored (a retry), in which case the stored event is read back.
-_INTAKE = text(f"""
-WITH active AS (
-    SELECT id, activated_at FROM boundary_set WHERE is_active
-), ins AS (
-    INSERT INTO event (title, description, category_code, urgency, source, external_id, status,
-                       location, input_lon, input_lat, input_crs, address, occurred_at,
-                       reporter_name, reporter_phone, reported_by_id, routing_set_id,
-                       routing_method, grid_code, village_code, township_code,
-                       routing_distance_m, routing_candidates)
-    SELECT :title, :description, :category_code, :urgency, :source, :external_id, 'reported',
-           ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE_SRID}), :input_lon, :input_lat,
-           :input_crs, :address, :occurred_at, :reporter_name, :reporter_phone,
-           :reported_by_id, :routing_set_id, :routing_method, :grid_code, :village_code,
-           :township_code, :routing_distance_m, :routing_candidates
-    -- Only if the set this process routed with is still the active one (else: route again).
-    WHERE (SELECT id FROM active) IS NOT DISTINCT FROM CAST(:expected_set AS integer)
-      AND (SELECT activated_at FROM active)
-          IS NOT DISTINCT FROM CAST(:expected_activation AS timestamptz)
-    ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
-    RETURNING id, created_at, updated_at, version
-), timeline AS (
-    INSERT INTO event_timeline (event_id, seq, at, action, actor_id, actor_name, actor_role,
-                                unit_code, unit_name, to_status, details)
-    SELECT id, version, created_at, 'report', :reported_by_id, :actor_name, :actor_role,
-           :unit_code, :unit_name, 'reported',
-           jsonb_build_object('source', CAST(:source AS text),
-                              'routing', CAST(:routing_method AS text))
-    FROM ins
-)
-SELECT (SELECT id FROM active), (SELECT activated_at FROM active),
-       ins.id, ins.created_at, ins.updated_at, ins.version
-FROM (SELECT 1) AS one LEFT JOIN ins ON true
-""")
+_EVENT = Event.__table__
+REPORT_COLUMNS: tuple[Column, ...] = tuple(c for c in _EVENT.columns if c.info.get("reported"))
+"""The columns a report carries (marked `REPORTED` in the table definition)."""
+
+
+def _intake_statement():
+    """One round trip: the event and its first timeline entry, or nothing when the same source
+    and external_id are already stored (a retry: the stored event is read back then). It inserts
+    only if the set this process routed with is still the active one (else: route again)."""
+    active = select(BoundarySet.id, BoundarySet.activated_at).where(BoundarySet.is_active)
+    active_id = active.with_only_columns(BoundarySet.id).scalar_subquery()
+    active_at = active.with_only_columns(BoundarySet.activated_at).scalar_subquery()
+    point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), STORAGE_SRID)
+    values = select(
+        *(
+            point if c.name == "location" else bindparam(c.name, type_=c.type)
+            for c in REPORT_COLUMNS
+        )
+    ).where(
+        active_id.is_not_distinct_from(bindparam("expected_set", type_=Integer)),
+        active_at.is_not_distinct_from(
+            bindparam("expected_activation", type_=DateTime(timezone=True))
+        ),
+    )
+    inserted = (
+        pg_insert(_EVENT)
+        .from_select(list(REPORT_COLUMNS), values)
+        .on_conflict_do_nothing(
+            index_elements=[_EVENT.c.source, _EVENT.c.external_id],
+            index_where=_EVENT.c.external_id.is_not(None),
+        )
+        .returning(
+            _EVENT.c.id, _EVENT.c.created_at, _EVENT.c.updated_at, _EVENT.c.version,
+            _EVENT.c.status,
+        )
+        .cte("ins")
+    )
+    t = TimelineEntry.__table__
+    entry = {
+        t.c.event_id: inserted.c.id,
+        t.c.seq: inserted.c.version,
+        t.c.at: inserted.c.created_at,
+        t.c.action: literal(SystemEntry.report.value),
+        t.c.actor_id: bindparam("reported_by_id"),
+        t.c.actor_name: bindparam("actor_name"),
+        t.c.actor_role: bindparam("actor_role"),
+        t.c.unit_code: bindparam("unit_code"),
+        t.c.unit_name: bindparam("unit_name"),
+        t.c.to_status: inserted.c.status,
+        t.c.details: func.jsonb_build_object(
+            "source", cast(bindparam("source", type_=_EVENT.c.source.type), Text),
+            "routing", cast(bindparam("routing_method", type_=_EVENT.c.routing_method.type), Text),
+        ),
+    }
+    timeline = insert(t).from_select(list(entry), select(*entry.values())).cte("timeline")
+    return (
+        select(
+            active_id, active_at, inserted.c.id, inserted.c.created_at, inserted.c.updated_at,
+            inserted.c.version,
+        )
+        .select_from(select(literal(1)).subquery().outerjoin(inserted, true()))
+        .add_cte(timeline)
+    )  # fmt: skip
+
+
+_INTAKE = _intake_statement()
 
 
 def create_event(*, session: Session, data: EventIn, actor: Actor) -> tuple[EventOut, bool]:
@@ -119,8 +168,20 @@ def create_event(*, session: Session, data: EventIn, actor: Actor) -> tuple[Even
         router = router_for_token(session, token)
     for _attempt in range(3):
         lon, lat, result = _route(router, data)
+        values = _report_values(data, category, actor, result)
         row = session.execute(
-            _INTAKE, _intake_params(data, category, actor, lon, lat, result, token)
+            _INTAKE,
+            {
+                **values,
+                "lon": lon,
+                "lat": lat,
+                "actor_name": actor.name,
+                "actor_role": actor.role.value,
+                "unit_code": actor.unit_code,
+                "unit_name": actor.unit_name,
+                "expected_set": token[0] if token else None,
+                "expected_activation": token[1] if token else None,
+            },
         ).one()
         active = (row[0], row[1]) if row[0] is not None else None
         if active == token:
@@ -134,64 +195,62 @@ def create_event(*, session: Session, data: EventIn, actor: Actor) -> tuple[Even
         )
     if row[2] is None:  # stored before, perhaps by a concurrent retry: answer with that one
         existing = session.scalar(
-            select(Event).where(
-                Event.source == data.source.value, Event.external_id == data.external_id
+            select(Event.id).where(
+                Event.source == data.source, Event.external_id == data.external_id
             )
         )
         assert existing is not None, "ON CONFLICT without a stored row"
-        if not can_see(session, actor, existing):
+        event = find_visible(session, actor, existing)
+        if event is None:
             raise Conflict(
                 f"source {data.source.value} already sent external_id "
                 f"{data.external_id!r} as another event",
                 field="external_id",
             )
-        return to_out(session, [existing], actor)[0], False
-    method = (result.method if result else RoutingMethod.unrouted).value
-    reporter = data.reporter
+        return to_out(session, [event], actor)[0], False
     event_id, created_at, updated_at, version = row[2:]
-    out = EventOut(
+    # The answer from what was just written, through the one mapper, without reading it back.
+    event = Event(
+        **values,
         id=event_id,
-        title=data.title,
-        description=data.description,
-        category=CategoryRef(code=category.code, name=category.name),
-        urgency=data.urgency.value,
-        source=data.source.value,
-        external_id=data.external_id,
         status=EventStatus.reported,
-        lon=lon,
-        lat=lat,
-        input=InputLocation(lon=data.lon, lat=data.lat, crs=data.crs),
-        address=data.address,
-        occurred_at=data.occurred_at,
         created_at=created_at,
         updated_at=updated_at,
-        reporter=reporter if reporter and (reporter.name or reporter.phone) else None,
-        routing=_routing_of(result, method),
         version=version,
-        allowed_actions=[a.value for a in allowed_actions(EventStatus.reported, actor.role)],
+    )
+    names = (
+        {
+            result.grid_code: result.grid_name,
+            result.village_code: result.village_name,
+            result.township_code: result.township_name,
+        }
+        if result
+        else {}
+    )
+    out = event_out(
+        event,
+        point=(lon, lat),
+        category_name=category.name,
+        set_name=result.set_name if result else None,
+        area_names=names,
+        tasks=[],
+        role=actor.role,
     )
     return out, True
 
 
-def _intake_params(
-    data: EventIn,
-    category: CategoryInfo,
-    actor: Actor,
-    lon: float,
-    lat: float,
-    result: RouteResult | None,
-    token: tuple | None,
+def _report_values(
+    data: EventIn, category: CategoryInfo, actor: Actor, result: RouteResult | None
 ) -> dict:
+    """The report's columns (REPORT_COLUMNS but the point) from what was sent and its routing."""
     reporter = data.reporter
     return dict(
         title=data.title,
         description=data.description,
         category_code=category.code,
-        urgency=data.urgency.value,
-        source=data.source.value,
+        urgency=data.urgency,
+        source=data.source,
         external_id=data.external_id,
-        lon=lon,
-        lat=lat,
         input_lon=data.lon,
         input_lat=data.lat,
         input_crs=data.crs,
@@ -201,52 +260,18 @@ def _intake_params(
         reporter_phone=reporter.phone if reporter else None,
         reported_by_id=actor.id,
         routing_set_id=result.set_id if result else None,
-        routing_method=(result.method if result else RoutingMethod.unrouted).value,
+        routing_method=result.method if result else RoutingMethod.unrouted,
         grid_code=result.grid_code if result else None,
         village_code=result.village_code if result else None,
         township_code=result.township_code if result else None,
         routing_distance_m=result.distance_m if result else None,
         routing_candidates=list(result.candidates) if result else [],
-        actor_name=actor.name,
-        actor_role=actor.role.value,
-        unit_code=actor.unit_code,
-        unit_name=actor.unit_name,
-        expected_set=token[0] if token else None,
-        expected_activation=token[1] if token else None,
-    )
-
-
-def _routing_of(result: RouteResult | None, method: str) -> Routing:
-    if result is None:
-        return Routing(
-            boundary_set=None,
-            method=method,
-            grid_code=None,
-            village_code=None,
-            township_code=None,
-            distance_m=None,
-            candidates=[],
-        )
-    return Routing(
-        boundary_set=result.set_name,
-        method=method,
-        grid_code=result.grid_code,
-        grid_name=result.grid_name,
-        village_code=result.village_code,
-        village_name=result.village_name,
-        township_code=result.township_code,
-        township_name=result.township_name,
-        distance_m=result.distance_m,
-        candidates=list(result.candidates),
     )
 
 
 def get_event(*, session: Session, event_id: int, actor: Actor) -> Event:
     """One event the actor may see, or EventNotFound (the same answer when it is not theirs)."""
-    event = session.get(Event, event_id)
-    if event is None or not can_see(session, actor, event):
-        raise EventNotFound(f"there is no event {event_id} you can see", field="id")
-    return event
+    return visible_event(session, actor, event_id)
 
 
 def _filtered(filters: EventFilters) -> list:
@@ -336,11 +361,77 @@ def _area_names(session: Session, events: list[Event]) -> dict[tuple[int, str], 
     return {(set_id, code): name for set_id, code, name in rows}
 
 
+def event_out(
+    e: Event,
+    *,
+    point: tuple[float | None, float | None],
+    category_name: str,
+    set_name: str | None,
+    area_names: Mapping[str | None, str | None],
+    tasks: list[TaskOut],
+    role: Role,
+) -> EventOut:
+    """The one mapper of an event to its API answer; `area_names` by code (the event's grid,
+    village and township in the set it was routed with)."""
+    lon, lat = point
+    reporter = (
+        Reporter(name=e.reporter_name, phone=e.reporter_phone)
+        if e.reporter_name or e.reporter_phone
+        else None
+    )
+    return EventOut(
+        id=e.id,
+        title=e.title,
+        description=e.description,
+        category=CategoryRef(code=e.category_code, name=category_name),
+        urgency=e.urgency,
+        source=e.source,
+        external_id=e.external_id,
+        status=e.status,
+        lon=lon,
+        lat=lat,
+        input=InputLocation(lon=e.input_lon, lat=e.input_lat, crs=e.input_crs),
+        address=e.address,
+        occurred_at=e.occurred_at,
+        created_at=e.created_at,
+        updated_at=e.updated_at,
+        reporter=reporter,
+        routing=Routing(
+            boundary_set=set_name,
+            method=e.routing_method,
+            grid_code=e.grid_code,
+            grid_name=area_names.get(e.grid_code),
+            village_code=e.village_code,
+            village_name=area_names.get(e.village_code),
+            township_code=e.township_code,
+            township_name=area_names.get(e.township_code),
+            distance_m=e.routing_distance_m,
+            candidates=list(e.routing_candidates or []),
+        ),
+        version=e.version,
+        handle_due=e.handle_due,
+        at_risk=bool(e.at_risk),
+        overdue=bool(e.overdue),
+        closure_type=e.closure_type,
+        reject_reason=e.reject_reason,
+        duplicate_of=e.duplicate_of_id,
+        satisfaction=e.satisfaction,
+        counts=EventCounts(
+            rework=e.rework_count or 0,
+            returned=e.return_count or 0,
+            reopened=e.reopen_count or 0,
+            extended=e.extension_count or 0,
+        ),
+        tasks=tasks,
+        allowed_actions=[a.value for a in allowed_actions(e.status, role)],
+    )
+
+
 def to_out(
     session: Session, events: list[Event], actor: Actor, with_tasks: bool = True
 ) -> list[EventOut]:
-    """Events as API schemas: stored WGS84 point, category and area names, tasks, and the
-    actions the actor may take now."""
+    """Events as API answers (`event_out`), with what the mapper needs read in a few queries:
+    the stored WGS84 points, category and area names, and the tasks."""
     points = _lonlat(session, events)
     categories = catalog(session)
     tasks = tasks_of(session, [e.id for e in events]) if with_tasks else {}
@@ -354,69 +445,22 @@ def to_out(
         if set_ids
         else {}
     )
-    area_names = _area_names(session, events)
-    out = []
-    for e in events:
-        lon, lat = points.get(e.id, (None, None))
-        reporter = (
-            Reporter(name=e.reporter_name, phone=e.reporter_phone)
-            if e.reporter_name or e.reporter_phone
-            else None
+    names = _area_names(session, events)
+    return [
+        event_out(
+            e,
+            point=points.get(e.id, (None, None)),
+            category_name=categories[e.category_code].name if e.category_code in categories else "",
+            set_name=set_names.get(e.routing_set_id),
+            area_names={
+                code: names.get((e.routing_set_id, code))
+                for code in (e.grid_code, e.village_code, e.township_code)
+            },
+            tasks=tasks.get(e.id, []),
+            role=actor.role,
         )
-        out.append(
-            EventOut(
-                id=e.id,
-                title=e.title,
-                description=e.description,
-                category=CategoryRef(
-                    code=e.category_code,
-                    name=categories[e.category_code].name if e.category_code in categories else "",
-                ),
-                urgency=e.urgency,
-                source=e.source,
-                external_id=e.external_id,
-                status=e.status,
-                lon=lon,
-                lat=lat,
-                input=InputLocation(lon=e.input_lon, lat=e.input_lat, crs=e.input_crs),
-                address=e.address,
-                occurred_at=e.occurred_at,
-                created_at=e.created_at,
-                updated_at=e.updated_at,
-                reporter=reporter,
-                routing=Routing(
-                    boundary_set=set_names.get(e.routing_set_id),
-                    method=e.routing_method,
-                    grid_code=e.grid_code,
-                    grid_name=area_names.get((e.routing_set_id, e.grid_code)),
-                    village_code=e.village_code,
-                    village_name=area_names.get((e.routing_set_id, e.village_code)),
-                    township_code=e.township_code,
-                    township_name=area_names.get((e.routing_set_id, e.township_code)),
-                    distance_m=e.routing_distance_m,
-                    candidates=list(e.routing_candidates or []),
-                ),
-                version=e.version,
-                handle_due=e.handle_due,
-                at_risk=e.at_risk,
-                overdue=e.overdue,
-                closure_type=e.closure_type,
-                reject_reason=e.reject_reason,
-                duplicate_of=e.duplicate_of_id,
-                satisfaction=e.satisfaction,
-                counts=EventCounts(
-                    rework=e.rework_count,
-                    returned=e.return_count,
-                    reopened=e.reopen_count,
-                    extended=e.extension_count,
-                ),
-                tasks=tasks.get(e.id, []),
-                allowed_actions=[
-                    a.value for a in allowed_actions(EventStatus(e.status), actor.role)
-                ],
-            )
-        )
-    return out
+        for e in events
+    ]
 
 
 def to_feature_collection(
@@ -445,78 +489,73 @@ def to_feature_collection(
     return collection
 
 
-BULK_COLUMNS = (
-    "title",
-    "description",
-    "category_code",
-    "urgency",
-    "source",
-    "external_id",
-    "status",
-    "location",
-    "input_lon",
-    "input_lat",
-    "input_crs",
-    "address",
-    "occurred_at",
-    "created_at",
-    "updated_at",
-    "routing_set_id",
-    "routing_method",
-    "grid_code",
-    "village_code",
-    "township_code",
-    "routing_distance_m",
-    "routing_candidates",
+BULK_COLUMNS: tuple[Column, ...] = (
+    *REPORT_COLUMNS,
+    _EVENT.c.status,
+    _EVENT.c.created_at,
+    _EVENT.c.updated_at,
 )
+"""What the bulk loader writes: a report's columns and its state and times."""
 
 
 def bulk_insert_events(*, session: Session, rows, progress=None, total: int | None = None) -> int:
-    """COPY many already-routed events (dicts with BULK_COLUMNS; location as (lon, lat)) into
-    the event table, skipping none: for demos and benchmarks, not for intake."""
+    """COPY many already-routed events (dicts keyed by the names of BULK_COLUMNS; location as
+    (lon, lat)) into the event table, each with its first timeline entry, skipping none: for
+    demos and benchmarks, not for intake."""
     connection = session.connection().connection.dbapi_connection
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     written = 0
+    copy = (
+        f"COPY {_EVENT.name} ({', '.join(c.name for c in BULK_COLUMNS)}) "
+        "FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    )
 
     def flush() -> None:
         buffer.seek(0)
         with connection.cursor() as cursor:
-            cursor.copy_expert(
-                f"COPY event ({', '.join(BULK_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-                buffer,
-            )
+            cursor.copy_expert(copy, buffer)
         buffer.seek(0)
         buffer.truncate()
 
     for row in rows:
-        lon, lat = row["location"]
-        values = []
-        for column in BULK_COLUMNS:
-            value = row.get(column)
-            if column == "location":
-                value = f"SRID={STORAGE_SRID};POINT({lon} {lat})"
-            elif column == "routing_candidates":
-                value = "{" + ",".join(value or []) + "}"
-            elif isinstance(value, datetime):
-                value = value.isoformat()
-            values.append("\\N" if value is None else value)
-        writer.writerow(values)
+        writer.writerow([_copy_value(column, row.get(column.name)) for column in BULK_COLUMNS])
         written += 1
         if written % 50_000 == 0:
             flush()
             if progress:
                 progress("storing events", written, total or written)
     flush()
+    t = TimelineEntry.__table__
+    entry = {
+        t.c.event_id: _EVENT.c.id,
+        t.c.seq: _EVENT.c.version,
+        t.c.at: _EVENT.c.created_at,
+        t.c.action: literal(SystemEntry.report.value),
+        t.c.actor_name: literal("批量导入"),
+        t.c.to_status: _EVENT.c.status,
+        t.c.details: func.jsonb_build_object(
+            "source", _EVENT.c.source, "routing", _EVENT.c.routing_method
+        ),
+    }
+    untracked = ~exists().where(t.c.event_id == _EVENT.c.id)
     session.execute(
-        text(
-            "INSERT INTO event_timeline (event_id, seq, at, action, actor_name, to_status, "
-            "details) "
-            "SELECT e.id, 1, e.created_at, 'report', '批量导入', 'reported', "
-            "jsonb_build_object('source', e.source, 'routing', e.routing_method) FROM event e "
-            "WHERE NOT EXISTS (SELECT 1 FROM event_timeline t WHERE t.event_id = e.id)"
-        )
+        insert(t).from_select(list(entry), select(*entry.values()).where(untracked))
     )
     if progress:
         progress("storing events", written, total or written)
     return written
+
+
+def _copy_value(column: Column, value) -> str:
+    """One value as COPY's CSV wants it, by the column's type."""
+    if value is None:
+        return "\\N"
+    if isinstance(column.type, Geometry):
+        lon, lat = value
+        return f"SRID={STORAGE_SRID};POINT({lon} {lat})"
+    if isinstance(column.type, ARRAY):
+        return "{" + ",".join(value) + "}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

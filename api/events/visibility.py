@@ -1,9 +1,13 @@
-"""Who can see which event: event data is not public.
+"""Who can see which event: event data is not public. The one place that decides it.
 
 - admin and the county centre: every event;
 - the command room and viewers: the events of their township, and those not yet placed in any;
 - a unit's staff and grid workers: events their unit has a task on, events in the areas their
   unit covers (its village or grid), and what they reported themselves.
+
+`visible_clause` is the rule as SQL; `visible_event` finds one event the actor may see (the one
+way every reader and action looks an event up, with one answer when it is not there or not
+theirs: 404 event_not_found).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from api.events.errors import EventNotFound
 from api.events.models import Event, Task
 from api.units.models import UnitKind
 from api.users.models import Role
@@ -41,6 +46,21 @@ def visible_clause(actor: Actor) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def can_see(session: Session, actor: Actor, event: Event) -> bool:
-    """True if `actor` may see `event`."""
-    return bool(session.scalar(select(Event.id).where(Event.id == event.id, visible_clause(actor))))
+def find_visible(
+    session: Session, actor: Actor, event_id: int, *, for_update: bool = False
+) -> Event | None:
+    """The event if `actor` may see it, else None; `for_update` locks its row."""
+    query = select(Event).where(Event.id == event_id, visible_clause(actor))
+    if for_update:
+        query = query.with_for_update(of=Event)
+    return session.scalar(query)
+
+
+def visible_event(
+    session: Session, actor: Actor, event_id: int, *, for_update: bool = False
+) -> Event:
+    """The event if `actor` may see it; EventNotFound (404) otherwise, missing or not."""
+    event = find_visible(session, actor, event_id, for_update=for_update)
+    if event is None:
+        raise EventNotFound(f"there is no event {event_id} you can see", field="event_id")
+    return event

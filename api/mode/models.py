@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.models import Base
+from gis.models import Base, str_enum
 
 
 class Mode(StrEnum):
@@ -22,7 +22,7 @@ class ModeChange(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     township_code: Mapped[str] = mapped_column(String(32))
-    mode: Mapped[Mode] = mapped_column(String(16))
+    mode: Mapped[Mode] = mapped_column(str_enum(Mode))
     level: Mapped[str | None] = mapped_column(String(8))  # 响应等级 I-IV
     reason: Mapped[str] = mapped_column(Text)
     village_codes: Mapped[list[str]] = mapped_column(ARRAY(String(32)),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from fastapi import APIRouter
 
+from api import clock
 from api.deps import CurrentActor, Tx
 from api.errors import InvalidInput
 from api.mode import service
@@ -27,5 +25,5 @@ async def get_mode(tx: Tx, actor: CurrentActor, township: str | None = None) -> 
 @router.post("/mode", response_model=ModeOut, status_code=201)
 async def change_mode(data: ModeIn, tx: Tx, actor: CurrentActor) -> ModeOut:
     """Declare an emergency (战时) or return to peacetime; recorded with who and why."""
-    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    now = clock.now()
     return await tx(lambda s: service.change_mode(session=s, actor=actor, data=data, now=now))

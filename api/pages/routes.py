@@ -8,12 +8,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.boundaries.service import page_area
 from api.deps import TOKEN_COOKIE, SettingsDep, Tx
+from api.events.policy import require_screen
 from api.screen.pages import screen_config
-from api.screen.service import require_screen
 from api.users.security import issue_token, read_token
 from api.users.service import Unauthorized, actor_for, authenticate
-from gis.boundaries import active_set, set_extent
 from map_ui.basemaps import BasemapConfig
 from map_ui.login import render_login
 from map_ui.overview import OverviewConfig, render_overview
@@ -106,11 +106,12 @@ async def overview_map(request: Request, tx: Tx, settings: SettingsDep) -> Respo
     def work(session):
         if user_id is None or actor_for(session, user_id) is None:
             return None
-        current = active_set(session)
-        bounds = set_extent(session, set_id=current.id) if current is not None else None
+        place = page_area(session=session, settings=settings)
         return OverviewConfig(
-            bounds=bounds,
-            boundary_set=current.name if current else None,
+            place=place.name,
+            bounds=place.bounds,
+            levels=tuple(level.value for level in place.levels),
+            boundary_set=place.boundary_set,
             basemap=BasemapConfig(
                 default=settings.basemap,
                 tianditu_key=settings.tianditu_key,

@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.models import STORAGE_SRID, Base
+from gis.models import STORAGE_SRID, Base, str_enum
 
 
 class PoiKind(StrEnum):
@@ -29,7 +29,7 @@ class Poi(Base):
     __tablename__ = "poi"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[PoiKind] = mapped_column(String(20))
+    kind: Mapped[PoiKind] = mapped_column(str_enum(PoiKind, 20))
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
     geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import Tx, current_actor
 from api.routing.schemas import RouteOut
-from api.routing.service import describe, route_point
+from api.routing.service import route_point
 
 router = APIRouter(prefix="/api/v1", tags=["routing"], dependencies=[Depends(current_actor)])
 
@@ -22,4 +22,4 @@ async def route(
 ) -> RouteOut:
     """The grid, village and township a point belongs to in the active set, and how."""
     result = await tx(lambda s: route_point(session=s, lon=lon, lat=lat, crs=crs))
-    return RouteOut.from_result(result, describe(result))
+    return RouteOut.from_result(result)

@@ -25,7 +25,7 @@ class RouteOut(BaseModel):
     explanation: str
 
     @classmethod
-    def from_result(cls, result: RouteResult, explanation: str) -> RouteOut:
+    def from_result(cls, result: RouteResult) -> RouteOut:
         def ref(code: str | None, name: str | None) -> AreaRef | None:
             return AreaRef(code=code, name=name) if code else None
 
@@ -39,5 +39,20 @@ class RouteOut(BaseModel):
             boundary_set=result.set_name,
             lon=result.lon,
             lat=result.lat,
-            explanation=explanation,
+            explanation=describe(result),
         )
+
+
+def describe(result: RouteResult) -> str:
+    """One sentence saying where a point was routed and how, for people."""
+    grid = f"{result.grid_name} ({result.grid_code})" if result.grid_code else None
+    match result.method:
+        case "inside":
+            return f"inside grid {grid}"
+        case "border":
+            others = ", ".join(result.candidates)
+            return f"on the border of grids {others}: the lowest code, {result.grid_code}, takes it"
+        case "nearest":
+            return f"outside every grid, {result.distance_m:.1f} m from grid {grid}"
+        case _:
+            return "outside every grid and farther than the tolerance from any: needs a person"

@@ -67,18 +67,3 @@ def route_point(*, session: Session, lon: float, lat: float, crs: str = "wgs84")
             "activate a set (shuxin boundaries activate NAME)"
         )
     return router.route(lon, lat, crs)
-
-
-def describe(result: RouteResult) -> str:
-    """One sentence saying where a point was routed and how, for people."""
-    grid = f"{result.grid_name} ({result.grid_code})" if result.grid_code else None
-    match result.method:
-        case "inside":
-            return f"inside grid {grid}"
-        case "border":
-            others = ", ".join(result.candidates)
-            return f"on the border of grids {others}: the lowest code, {result.grid_code}, takes it"
-        case "nearest":
-            return f"outside every grid, {result.distance_m:.1f} m from grid {grid}"
-        case _:
-            return "outside every grid and farther than the tolerance from any: needs a person"

@@ -19,30 +19,50 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from api.events.models import EventStatus
+from api.events.models import OPEN_STATES, Event, EventStatus
 from gis.cluster import unit_mercator
 
 log = logging.getLogger("shuxin.screen")
 
 STATUSES: tuple[str, ...] = tuple(s.value for s in EventStatus)
-OPEN_STATUSES = ("reported", "accepted", "assigned", "acknowledged", "in_progress", "handled",
-                 "returned", "escalated")
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in EventStatus if s in OPEN_STATES)
 NO_TIME = np.iinfo("int64").max  # "never" for timestamps (assigned, closed, due ...)
 
-_COLUMNS = f"""
-    e.id, ST_X(e.location), ST_Y(e.location), e.status, e.category_code,
-    COALESCE(e.township_code, ''), COALESCE(e.village_code, ''), COALESCE(e.grid_code, ''),
-    CAST(extract(epoch FROM e.created_at) AS bigint),
-    COALESCE(CAST(extract(epoch FROM e.assigned_at) AS bigint), {NO_TIME}),
-    COALESCE(CAST(extract(epoch FROM e.handled_at) AS bigint), {NO_TIME}),
-    COALESCE(CAST(extract(epoch FROM e.closed_at) AS bigint), {NO_TIME}),
-    COALESCE(CAST(extract(epoch FROM e.handle_due) AS bigint), {NO_TIME}),
-    CAST(extract(epoch FROM e.updated_at) * 1000000 AS bigint),
-    CAST(e.at_risk AS int), CAST(e.overdue AS int), e.routing_method, e.urgency
-"""
-_NAMES = ["id", "lon", "lat", "status", "category", "township", "village", "grid", "created",
-          "assigned", "handled", "closed", "due", "updated", "at_risk", "overdue", "routing",
-          "urgency"]
+_E = Event.__table__.c
+
+
+def _text(column) -> str:
+    return f"COALESCE(e.{column.name}, '')" if column.nullable else f"e.{column.name}"
+
+
+def _epoch(column) -> str:
+    seconds = f"CAST(extract(epoch FROM e.{column.name}) AS bigint)"
+    return f"COALESCE({seconds}, {NO_TIME})" if column.nullable else seconds
+
+
+# What the index holds of each event, and how it is read from the event table's columns.
+_READ = {
+    "id": f"e.{_E.id.name}",
+    "lon": f"ST_X(e.{_E.location.name})",
+    "lat": f"ST_Y(e.{_E.location.name})",
+    "status": _text(_E.status),
+    "category": _text(_E.category_code),
+    "township": _text(_E.township_code),
+    "village": _text(_E.village_code),
+    "grid": _text(_E.grid_code),
+    "created": _epoch(_E.created_at),
+    "assigned": _epoch(_E.assigned_at),
+    "handled": _epoch(_E.handled_at),
+    "closed": _epoch(_E.closed_at),
+    "due": _epoch(_E.handle_due),
+    "updated": f"CAST(extract(epoch FROM e.{_E.updated_at.name}) * 1000000 AS bigint)",
+    "at_risk": f"CAST(e.{_E.at_risk.name} AS int)",
+    "overdue": f"CAST(e.{_E.overdue.name} AS int)",
+    "routing": _text(_E.routing_method),
+    "urgency": _text(_E.urgency),
+}
+_COLUMNS = ", ".join(_READ.values())
+_NAMES = list(_READ)
 
 
 class Codes:
@@ -134,7 +154,10 @@ class EventIndex:
     # -- reading from PostGIS -----------------------------------------------------------------
 
     def _fetch(self, session: Session, where: str, params: dict) -> pd.DataFrame:
-        sql = f"COPY (SELECT {_COLUMNS} FROM event e {where} ORDER BY e.id) TO STDOUT WITH CSV"
+        sql = (
+            f"COPY (SELECT {_COLUMNS} FROM {Event.__tablename__} e {where} ORDER BY e.id) "
+            "TO STDOUT WITH CSV"
+        )
         cursor = session.connection().connection.dbapi_connection.cursor()
         buffer = io.StringIO()
         cursor.copy_expert(cursor.mogrify(sql, params).decode(), buffer)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 
+from api import clock
 from api.deps import CurrentActor, Tx
 from api.errors import InvalidInput
 from api.geojson import parse_bbox
@@ -18,7 +18,6 @@ from api.screen.service import ScreenFilters
 from gis.shapes import circle, polygon_from_geojson
 
 router = APIRouter(prefix="/api/v1/screen", tags=["command screen"])
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def screen_filters(
@@ -33,10 +32,8 @@ def screen_filters(
 ) -> ScreenFilters:
     """The filters of the screen, the same on every endpoint (and in the page's URL)."""
 
-    def aware(value: datetime | None) -> datetime | None:
-        return value.replace(tzinfo=SHANGHAI) if value and value.tzinfo is None else value
-
-    return ScreenFilters(range=range_, date_from=aware(date_from), date_to=aware(date_to),
+    return ScreenFilters(range=range_, date_from=date_from and clock.aware(date_from),
+                         date_to=date_to and clock.aware(date_to),
                          statuses=tuple(status or ()), category=category or None,
                          platform=platform or None, area=area or None)
 
@@ -49,7 +46,7 @@ Zoom = Annotated[float, Query(ge=0, le=22)]
 @router.get("/summary")
 async def summary(tx: Tx, actor: CurrentActor, filters: Filters) -> dict:
     """Today's figures, counts by status, 大类 and platform, and the 30-day trend."""
-    now = datetime.now(SHANGHAI)
+    now = clock.now()
     return await tx(lambda s: service.summary(session=s, index=event_index(), actor=actor,
                                               filters=filters, now=now))
 
@@ -59,7 +56,7 @@ async def map_view(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox,
                    zoom: Zoom) -> dict:
     """The events in view as GeoJSON points: single events when few, else clusters."""
     box = parse_bbox(bbox)
-    now = datetime.now(SHANGHAI)
+    now = clock.now()
     return await tx(lambda s: service.map_view(session=s, index=event_index(), actor=actor,
                                                filters=filters, bbox=box, zoom=zoom, now=now))
 
@@ -68,7 +65,7 @@ async def map_view(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox,
 async def heat(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox, zoom: Zoom) -> dict:
     """Weighted points for the heat layer."""
     box = parse_bbox(bbox)
-    now = datetime.now(SHANGHAI)
+    now = clock.now()
     return await tx(lambda s: service.heat(session=s, index=event_index(), actor=actor,
                                            filters=filters, bbox=box, zoom=zoom, now=now))
 
@@ -76,7 +73,7 @@ async def heat(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox, zoom: 
 @router.get("/lists")
 async def lists(tx: Tx, actor: CurrentActor, filters: Filters) -> dict:
     """Newest events, overdue and at-risk events, open supervision orders."""
-    now = datetime.now(SHANGHAI)
+    now = clock.now()
     return await tx(lambda s: service.lists(session=s, index=event_index(), actor=actor,
                                             filters=filters, now=now))
 
@@ -86,7 +83,7 @@ async def changes(tx: Tx, actor: CurrentActor, filters: Filters,
                   since: Annotated[int, Query(ge=0, description="cursor of the last answer")]
                   ) -> dict:
     """How many events (in the filters) changed since the cursor, and the newest of them."""
-    now = datetime.now(SHANGHAI)
+    now = clock.now()
     return await tx(lambda s: service.changes(session=s, index=event_index(), actor=actor,
                                               filters=filters, since_ms=since, now=now))
 
@@ -104,7 +101,7 @@ async def within(body: WithinIn, tx: Tx, actor: CurrentActor) -> dict:
     filters = ScreenFilters(range=body.range, statuses=tuple(body.status),
                             category=body.category or None, platform=body.platform or None,
                             area=body.area or None)
-    now = datetime.now(SHANGHAI)
+    now = clock.now()
     return await tx(lambda s: service.within(session=s, index=event_index(), actor=actor,
                                              filters=filters, shape=shape, now=now))
 

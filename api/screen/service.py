@@ -9,30 +9,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
+from api import clock
 from api.categories.models import Category, Platform
 from api.errors import InvalidInput
 from api.events.models import Event
+from api.events.policy import require_screen
 from api.screen.index import OPEN_STATUSES, STATUSES, Columns, EventIndex
-from api.supervision.models import Supervision
+from api.supervision.models import Supervision, SupervisionState
 from api.units.models import Unit, UnitKind
 from api.users.models import Role
-from api.users.service import Actor, Forbidden
+from api.users.service import Actor
 from gis.boundaries import active_set
 from gis.cluster import cluster
 from gis.models import Area
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 POINTS_LIMIT = 400  # above this many events in view, the map shows clusters
 POINTS_ZOOM = 16  # from this zoom on, single events whatever their number
 RANGES = ("today", "7d", "30d", "all")
-SCREEN_ROLES = (Role.commander, Role.viewer, Role.county, Role.admin)
 _STATUS_CODE = {s: i for i, s in enumerate(STATUSES)}
 
 
@@ -51,10 +50,10 @@ class ScreenFilters:
     def window(self, now: datetime) -> tuple[int, int]:
         """(from, to) in epoch seconds of the reporting time."""
         if self.date_from or self.date_to:
-            start = self.date_from or datetime(2000, 1, 1, tzinfo=SHANGHAI)
+            start = self.date_from or datetime(2000, 1, 1, tzinfo=clock.zone())
             end = self.date_to or now + timedelta(days=1)
             return int(start.timestamp()), int(end.timestamp())
-        today = datetime.combine(now.astimezone(SHANGHAI).date(), time.min, SHANGHAI)
+        today = datetime.combine(clock.local(now).date(), time.min, clock.zone())
         days = {"today": 0, "7d": 6, "30d": 29}
         if self.range == "all":
             return 0, np.iinfo("int64").max
@@ -71,12 +70,6 @@ def check_filters(filters: ScreenFilters) -> None:
     if unknown:
         raise InvalidInput(f"unknown status {unknown[0]!r}; use {', '.join(STATUSES)}, open, "
                            "at_risk or overdue", field="status")
-
-
-def require_screen(actor: Actor) -> None:
-    if actor.role not in SCREEN_ROLES:
-        raise Forbidden("the command screen is for the command room, the county centre and "
-                        f"viewers; you are {actor.describe()}", field="role")
 
 
 def _own_township(actor: Actor) -> str | None:
@@ -161,8 +154,7 @@ def summary(*, session: Session, index: EventIndex, actor: Actor, filters: Scree
     c, base = scope.columns, scope.mask
     start, end = filters.window(now)
     in_range = base & (c.created >= start) & (c.created < end)
-    today = int(datetime.combine(now.astimezone(SHANGHAI).date(), time.min,
-                                 SHANGHAI).timestamp())
+    today = int(datetime.combine(clock.local(now).date(), time.min, clock.zone()).timestamp())
     open_rows = np.isin(c.status, [_STATUS_CODE[s] for s in OPEN_STATUSES])
     figures = {
         "received": int((base & (c.created >= today)).sum()),
@@ -187,7 +179,7 @@ def summary(*, session: Session, index: EventIndex, actor: Actor, filters: Scree
     received = np.bincount((c.created[trend_rows] - day0) // 86400, minlength=30)[:30]
     closed_rows = base & (c.closed >= day0) & (c.closed < _NEVER)
     closed = np.bincount((c.closed[closed_rows] - day0) // 86400, minlength=30)[:30]
-    days = [(datetime.fromtimestamp(day0, SHANGHAI) + timedelta(days=i)).strftime("%m-%d")
+    days = [(datetime.fromtimestamp(day0, clock.zone()) + timedelta(days=i)).strftime("%m-%d")
             for i in range(30)]
     return {
         "as_of": now.isoformat(),
@@ -210,7 +202,7 @@ _NEVER = np.iinfo("int64").max
 def _open_orders(session: Session, actor: Actor, filters: ScreenFilters) -> int:
     query = (select(func.count()).select_from(Supervision).join(Event, Event.id ==
                                                                  Supervision.event_id)
-             .where(Supervision.state == "open"))
+             .where(Supervision.state == SupervisionState.open))
     query = _scope_events(query, actor, filters)
     return session.scalar(query) or 0
 
@@ -327,7 +319,7 @@ def lists(*, session: Session, index: EventIndex, actor: Actor, filters: ScreenF
                Supervision.issued_at, Supervision.reply_due, Supervision.message, Unit.name,
                Event.title)
         .join(Event, Event.id == Supervision.event_id).join(Unit, Unit.id == Supervision.unit_id)
-        .where(Supervision.state == "open").order_by(Supervision.issued_at.desc()).limit(size),
+        .where(Supervision.state == SupervisionState.open).order_by(Supervision.issued_at.desc()).limit(size),
         actor, filters)).all()
     return {
         "newest": [details[int(c.id[i])] for i in newest if int(c.id[i]) in details],

@@ -18,24 +18,29 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.events.models import OPEN_TASK_SQL
+from api.events.transitions import SystemEntry
 from api.settings import get_settings
+from api.supervision.models import SupervisionKind, SupervisionLevel, SupervisionState
 from api.worktime.calendar import TimeLimit
 from api.worktime.service import calendar
 
 SWEEP_LOCK = 727_001  # pg advisory lock key: one sweep at a time across workers
-OPEN_STATES = "('pending','acknowledged','in_progress')"
+_ORDER, _REMINDER = SupervisionKind.order.value, SupervisionKind.reminder.value
+_OPEN, _CLOSED = SupervisionState.open.value, SupervisionState.closed.value
+_YELLOW = SupervisionLevel.yellow.value
 
 _OVERDUE = f"""
 WITH due AS (
     UPDATE task SET overdue_notified_at = :now,
                     at_risk_notified_at = COALESCE(at_risk_notified_at, :now)
-    WHERE state IN {OPEN_STATES} AND overdue_notified_at IS NULL AND handle_due <= :now
+    WHERE {OPEN_TASK_SQL} AND overdue_notified_at IS NULL AND handle_due <= :now
     RETURNING id, event_id, unit_id, handle_due
 ), orders AS (
     INSERT INTO supervision (event_id, task_id, unit_id, kind, level, issued_at, reply_due,
                              message, state)
-    SELECT d.event_id, d.id, d.unit_id, 'order', 'yellow', :now, :reply_due,
-           '超期未办结，系统自动督办：请说明原因并尽快办结。', 'open'
+    SELECT d.event_id, d.id, d.unit_id, '{_ORDER}', '{_YELLOW}', :now, :reply_due,
+           '超期未办结，系统自动督办：请说明原因并尽快办结。', '{_OPEN}'
     FROM due d
     RETURNING id, event_id, task_id
 ), per_event AS (
@@ -51,10 +56,10 @@ WITH due AS (
 )
 INSERT INTO event_timeline (event_id, seq, at, action, actor_name, from_status, to_status,
                             comment, details)
-SELECT id, version, :now, 'auto_supervise', '系统', status, status,
+SELECT id, version, :now, '{SystemEntry.auto_supervise.value}', '系统', status, status,
        '超期未办结，已自动发出督办单', jsonb_build_object(
            'task_ids', task_ids, 'supervision_ids', order_ids, 'handle_due', due,
-           'level', 'yellow', 'reply_due', CAST(:reply_due AS timestamptz))
+           'level', '{_YELLOW}', 'reply_due', CAST(:reply_due AS timestamptz))
 FROM bumped
 RETURNING event_id
 """
@@ -65,7 +70,7 @@ _LOCK_EVENTS = f"""
 SELECT e.id FROM event e
 WHERE e.id IN (
     SELECT event_id FROM task
-    WHERE state IN {OPEN_STATES}
+    WHERE {OPEN_TASK_SQL}
       AND ((overdue_notified_at IS NULL AND handle_due <= :now)
            OR (at_risk_notified_at IS NULL AND at_risk_at <= :now))
 )
@@ -76,13 +81,13 @@ FOR UPDATE OF e
 _AT_RISK = f"""
 WITH due AS (
     UPDATE task SET at_risk_notified_at = :now
-    WHERE state IN {OPEN_STATES} AND at_risk_notified_at IS NULL AND at_risk_at <= :now
+    WHERE {OPEN_TASK_SQL} AND at_risk_notified_at IS NULL AND at_risk_at <= :now
           AND handle_due > :now
     RETURNING id, event_id, unit_id, handle_due
 ), reminders AS (
     INSERT INTO supervision (event_id, task_id, unit_id, kind, level, issued_at, message, state)
-    SELECT d.event_id, d.id, d.unit_id, 'reminder', NULL, :now,
-           '办理时限即将到期，请抓紧办理。', 'closed'
+    SELECT d.event_id, d.id, d.unit_id, '{_REMINDER}', NULL, :now,
+           '办理时限即将到期，请抓紧办理。', '{_CLOSED}'
     FROM due d
     RETURNING id
 ), per_event AS (
@@ -95,7 +100,7 @@ WITH due AS (
 )
 INSERT INTO event_timeline (event_id, seq, at, action, actor_name, from_status, to_status,
                             comment, details)
-SELECT id, version, :now, 'auto_remind', '系统', status, status,
+SELECT id, version, :now, '{SystemEntry.auto_remind.value}', '系统', status, status,
        '办理时限已用去八成，已自动提醒承办单位', jsonb_build_object(
            'task_ids', task_ids, 'handle_due', due)
 FROM bumped

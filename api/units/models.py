@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.models import Base
+from gis.models import Base, str_enum
 
 
 class UnitKind(StrEnum):
@@ -28,7 +28,7 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[UnitKind] = mapped_column(String(20))
+    kind: Mapped[UnitKind] = mapped_column(str_enum(UnitKind, 20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     township_code: Mapped[str | None] = mapped_column(String(32))
     platform_code: Mapped[str | None] = mapped_column(ForeignKey("platform.code"))

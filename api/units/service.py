@@ -9,11 +9,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
 from api.categories.models import Platform
-from api.errors import NotFound
+from api.errors import InvalidInput, NotFound
 from api.units.models import Unit, UnitKind
 from api.units.schemas import UnitOut
 from gis.levels import AreaLevel
-from gis.models import Area
+from gis.models import Area, BoundarySet
 
 # Departments stationed in every township (DOMAIN.md section 3), with their platform.
 DEPARTMENTS = (
@@ -95,10 +95,26 @@ class SyncResult:
     total: int
 
 
-def sync_units(*, session: Session, set_id: int, county_code: str, county_name: str) -> SyncResult:
+def sync_units(
+    *,
+    session: Session,
+    set_id: int,
+    county_code: str | None = None,
+    county_name: str | None = None,
+) -> SyncResult:
     """Make the units of a county from a boundary set: the county centre; per township its
     command room, platforms and stationed departments; a unit per village and per grid.
-    Existing units (by code) are kept as they are."""
+    Existing units (by code) are kept as they are. The county is the place the set covers
+    unless given."""
+    boundary_set = session.get(BoundarySet, set_id)
+    county_code = county_code or boundary_set.place_code
+    county_name = county_name or boundary_set.place_name
+    if not county_code or not county_name:
+        raise InvalidInput(
+            f"boundary set {boundary_set.name!r} does not say which county it covers: give "
+            "--county-code and --county-name (or import it with --place-code and --place-name)",
+            field="county_code" if not county_code else "county_name",
+        )
     areas = {
         level: list(
             session.execute(

@@ -7,12 +7,13 @@ import hashlib
 import hmac
 import os
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import jwt
 
+from api import clock
 from api.settings import Settings
 
 _N, _R, _P = 2**14, 8, 1
@@ -70,7 +71,7 @@ def issue_token(
     *, user_id: int, role: str, settings: Settings, now: datetime | None = None
 ) -> tuple[str, datetime]:
     """A signed token for the user and the moment it expires."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     expires = now + timedelta(minutes=settings.token_ttl_minutes)
     token = jwt.encode(
         {"sub": str(user_id), "role": role, "iat": now, "exp": expires},
@@ -83,7 +84,15 @@ def issue_token(
 def read_token(token: str, settings: Settings) -> int | None:
     """The user id in a valid, unexpired token; None otherwise."""
     try:
-        claims = jwt.decode(token, secret_key(settings), algorithms=[ALGORITHM])
+        # Expiry is checked against the application's clock (tests may set it), not jwt's own.
+        claims = jwt.decode(
+            token,
+            secret_key(settings),
+            algorithms=[ALGORITHM],
+            options={"verify_exp": False, "require": ["exp", "sub"]},
+        )
+        if claims["exp"] <= clock.now().timestamp():
+            return None
         return int(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from api.categories.models import Category
 from api.settings import Settings, get_settings
 from api.worktime.calendar import TimeLimit, WorkingCalendar, parse_periods
+
+if TYPE_CHECKING:  # the deadline command needs no database layer
+    from api.categories.models import Category
 
 DEFAULT_ACKNOWLEDGE = TimeLimit(2, "wh")
 DEFAULT_HANDLE = TimeLimit(5, "wd")

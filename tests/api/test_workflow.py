@@ -25,8 +25,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from api.events.transitions import Action
-from api.events.workflow import BODIES, perform
+from api.events.transitions import ACTIONS, Action
+from api.events.workflow import perform
 from api.supervision.models import Supervision
 from api.supervision.service import sweep
 from api.units.models import Unit, UnitKind
@@ -239,7 +239,7 @@ class Loop:
             event_id=event_id,
             action=kind,
             actor=actor_for(self.session, self.users[login].id),
-            body=BODIES[kind](version=before["version"], **body),
+            body=ACTIONS[kind].body(version=before["version"], **body),
             now=now,
         )
         self.session.flush()

@@ -20,23 +20,10 @@
     validation_error: "填写内容有误",
     invalid_input: "填写内容有误"
   };
-  var ACTION_LABELS = {
-    accept: "受理", reject: "不予受理", assign: "交办", verify: "核查", supervise: "督办",
-    escalate: "上报县级", rate: "回访评价"
-  };
   var TASK_STATES = {
     pending: "待签收", acknowledged: "已签收", in_progress: "处置中", done: "已反馈",
     returned: "已退回", cancelled: "已撤销"
   };
-  var ACTION_NAMES = {
-    report: "上报", accept: "受理", reject: "不予受理", assign: "交办", acknowledge: "签收",
-    start: "开始处置", "return": "退回", feedback: "处置反馈", verify: "核查",
-    escalate: "上报县级", county_return: "县级退回", county_close: "县级办结",
-    request_extension: "申请延期", decide_extension: "审批延期", supervise: "督办",
-    answer_supervision: "督办回复", rate: "回访评价", auto_remind: "超时预警提醒",
-    auto_supervise: "超期自动督办"
-  };
-
   // --- small helpers ---------------------------------------------------------------------------
 
   function $(id) { return document.getElementById(id); }
@@ -45,6 +32,12 @@
   function config() {
     var node = $("sx-config");
     return node ? JSON.parse(node.textContent) : {};
+  }
+
+  // The words for actions and timeline entries, and the actions the card offers, come from the
+  // server's one table of actions (api/events/transitions.py) through the page's config.
+  function actionLabel(name) {
+    return (ensureState().cfg.action_labels || {})[name] || name;
   }
 
   function ensureState() {
@@ -126,7 +119,7 @@
     var text = ERRORS[data.error] || "操作失败";
     if (data.allowed_actions) {
       text += "（当前可做：" + data.allowed_actions.map(function (a) {
-        return ACTION_NAMES[a] || a;
+        return actionLabel(a);
       }).join("、") + "）";
     }
     return text + (data.message ? "：" + data.message : "");
@@ -514,7 +507,7 @@
     timeline.forEach(function (t) {
       var item = el("li");
       item.appendChild(el("time", shortTime(t.at)));
-      item.appendChild(el("b", ACTION_NAMES[t.action] || t.action));
+      item.appendChild(el("b", actionLabel(t.action)));
       item.appendChild(el("span", " " + t.actor + (t.unit_name ? "（" + t.unit_name + "）" : "")));
       if (t.comment) item.appendChild(el("div", t.comment, "sx-comment"));
       list.appendChild(item);
@@ -524,7 +517,7 @@
 
   function actionBar(event) {
     var bar = el("div", null, "sx-actions");
-    var offered = ["accept", "assign", "verify", "supervise"].filter(function (a) {
+    var offered = (ensureState().cfg.screen_actions || []).filter(function (a) {
       return event.allowed_actions.indexOf(a) >= 0;
     });
     if (!offered.length) {
@@ -532,7 +525,7 @@
       return bar;
     }
     offered.forEach(function (action) {
-      var button = el("button", ACTION_LABELS[action], "sx-action sx-action-" + action);
+      var button = el("button", actionLabel(action), "sx-action sx-action-" + action);
       button.type = "button";
       button.dataset.action = action;
       button.addEventListener("click", function () { startAction(event, action, bar); });
@@ -584,7 +577,7 @@
     note.name = "comment";
     note.placeholder = action === "supervise" ? "督办要求（必填）" : "意见（可选）";
     field(action === "supervise" ? "督办要求" : "意见", note);
-    var submit = el("button", "确定" + ACTION_LABELS[action], "sx-action");
+    var submit = el("button", "确定" + actionLabel(action), "sx-action");
     submit.type = "submit";
     form.appendChild(submit);
     form.addEventListener("submit", function (e) {
@@ -596,7 +589,7 @@
       submit.disabled = true;
       api("/events/" + event.id + "/actions/" + action, { method: "POST", body: body })
         .then(function () {
-          toast(ACTION_LABELS[action] + "成功", "ok");
+          toast(actionLabel(action) + "成功", "ok");
           openCard(event.id);
           refreshAll();
         }, function (error) {

@@ -1,0 +1,51 @@
+"""Where Shuxin is: the place, extent and levels the pages show, from the active boundary set.
+
+Nothing here knows a county by name: the place is the one the active set records (its county
+area, or what its import was told), else the SHUXIN_PLACE_NAME setting, else the set's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.settings import Settings
+from gis.boundaries import active_set, set_extent, set_levels
+from gis.levels import AreaLevel
+from gis.models import Area
+
+NO_PLACE = "未设置区域"
+"""What the pages call the place before any boundary set is active or named."""
+
+
+@dataclass(frozen=True)
+class PageArea:
+    """What a page opens on: a name, its extent and the levels it can draw."""
+
+    name: str
+    bounds: tuple[float, float, float, float] | None
+    levels: tuple[AreaLevel, ...]
+    boundary_set: str | None
+
+
+def page_area(
+    *, session: Session, settings: Settings, township_code: str | None = None
+) -> PageArea:
+    """The active set's place (or one township of it), its extent and its levels."""
+    current = active_set(session)
+    if current is None:
+        return PageArea(settings.place_name or NO_PLACE, None, (), None)
+    name = current.place_name or settings.place_name or current.name
+    if township_code:
+        township = session.scalar(
+            select(Area.name).where(Area.set_id == current.id, Area.code == township_code)
+        )
+        name = township or name
+    return PageArea(
+        name=name,
+        bounds=set_extent(session, set_id=current.id, code=township_code),
+        levels=tuple(set_levels(session, set_id=current.id)),
+        boundary_set=current.name,
+    )

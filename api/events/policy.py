@@ -1,0 +1,129 @@
+"""Who may do what: the one policy of roles and units.
+
+Each workflow action declares, in its `ActionSpec` (api/events/transitions.py), the roles that
+may take it and the unit rule (`Guard`) checked before it runs; both come from here. So do the
+permissions outside the workflow: who may report an event, open the command screen, add
+photos. Who *sees* which event is the other half of the policy: api/events/visibility.py.
+
+Every refusal is `Forbidden` (403) with a message that says who may, and who the actor is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from api.events.models import Event
+from api.units.models import Unit, UnitKind
+from api.users.models import Role
+from api.users.service import Actor, Forbidden
+
+COMMAND = frozenset({Role.commander, Role.admin})
+"""The township command room (and administrators): accept, assign, verify, supervise ..."""
+UNIT_STAFF = frozenset({Role.handler, Role.grid_worker, Role.admin})
+"""A handling unit's staff: acknowledge, handle, feed back, return, ask for more time."""
+COUNTY = frozenset({Role.county, Role.admin})
+"""The county social governance centre: escalated events."""
+REPORTERS = frozenset({Role.commander, Role.handler, Role.grid_worker, Role.county, Role.admin})
+"""Who may report an event (POST /api/v1/events): everyone but viewers."""
+SCREEN_ROLES = frozenset({Role.commander, Role.viewer, Role.county, Role.admin})
+"""Who may open the command screen and its data."""
+PHOTO_ROLES = REPORTERS
+"""Who may add photos to an event they can see."""
+
+Guard = Callable[[Actor, Event], None]
+"""A unit rule of an action: returns, or raises Forbidden saying why."""
+
+
+def require_reporter(actor: Actor) -> None:
+    """403 unless the actor may report events."""
+    if actor.role not in REPORTERS:
+        raise Forbidden(f"a {actor.role.value} cannot report events", field="role")
+
+
+def require_screen(actor: Actor) -> None:
+    """403 unless the actor may use the command screen."""
+    if actor.role not in SCREEN_ROLES:
+        raise Forbidden(
+            "the command screen is for the command room, the county centre and "
+            f"viewers; you are {actor.describe()}",
+            field="role",
+        )
+
+
+def require_photo(actor: Actor) -> None:
+    """403 unless the actor may add photos."""
+    if actor.role not in PHOTO_ROLES:
+        raise Forbidden(f"a {actor.role.value} cannot add photos", field="role")
+
+
+def require_action_role(actor: Actor, roles: frozenset[Role], action: str) -> None:
+    """403 unless the actor's role is among those of the action."""
+    if actor.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise Forbidden(f"{action} is for {allowed}; you are {actor.describe()}", field="role")
+
+
+# --- unit rules of the actions (Guards) ----------------------------------------------------------
+
+
+def own_command_room(actor: Actor, event: Event) -> None:
+    """The command room of the event's township (or an administrator)."""
+    if actor.is_admin:
+        return
+    if actor.unit_kind is not UnitKind.command_room:
+        raise Forbidden(
+            f"only the command room can do this; you are {actor.describe()}", field="unit"
+        )
+    if event.township_code and event.township_code != actor.township_code:
+        raise Forbidden(
+            f"event {event.id} belongs to township {event.township_code}; "
+            f"you are {actor.describe()}",
+            field="unit",
+        )
+
+
+def county_centre(actor: Actor, event: Event) -> None:
+    """The county centre (or an administrator)."""
+    if not actor.is_admin and actor.unit_kind is not UnitKind.county_center:
+        raise Forbidden(
+            f"only the county centre can do this; you are {actor.describe()}", field="unit"
+        )
+
+
+def task_unit(actor: Actor, event: Event) -> None:
+    """A unit with a task on the event: the action checks the task itself (`require_unit`)."""
+
+
+def verifier(actor: Actor, event: Event) -> None:
+    """The command room of the event's township, or the grid worker who reported it."""
+    if actor.role is Role.grid_worker:
+        if event.reported_by_id != actor.id:
+            raise Forbidden(
+                f"a grid worker verifies only the events they reported; you are {actor.describe()}",
+                field="role",
+            )
+        return
+    own_command_room(actor, event)
+
+
+def require_unit(actor: Actor, unit_id: int, what: str, unit_name: Callable[[], str]) -> None:
+    """403 unless the actor is of that unit (or an administrator); `what` names the thing
+    ("task 12 belongs to"), `unit_name()` the unit (looked up only for the message)."""
+    if actor.is_admin or unit_id == actor.unit_id:
+        return
+    raise Forbidden(f"{what} {unit_name()}; you are {actor.describe()}", field="unit")
+
+
+def require_own_township(actor: Actor, unit: Unit, field: str) -> None:
+    """A command room gives work to the units of its own township only."""
+    if not actor.is_admin and unit.township_code != actor.township_code:
+        raise Forbidden(
+            f"{unit.name} ({unit.code}) is not a unit of your township {actor.township_code}; "
+            f"you are {actor.describe()}; escalate to the county for other townships",
+            field=field,
+        )
+
+
+def guard_summary(guard: Guard) -> str:
+    """The first line of a guard's docstring, for the API docs."""
+    return (guard.__doc__ or "").strip().splitlines()[0].rstrip(".")
