@@ -47,8 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     thread = SweepThread(interval) if interval > 0 else None
     if thread:
         thread.start()
-    threading.Thread(target=_preload_screen_index, name="shuxin-screen-index",
-                     daemon=True).start()
+    threading.Thread(target=_preload_screen_index, name="shuxin-screen-index", daemon=True).start()
     yield
     if thread:
         thread.stop()

@@ -74,8 +74,9 @@ P95 = (50, 95, 99)  # the percentiles of the screen API's tables
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def fit_zoom(bbox: tuple[float, float, float, float], size_px: tuple[int, int],
-             padding_px: int = 20) -> int:
+def fit_zoom(
+    bbox: tuple[float, float, float, float], size_px: tuple[int, int], padding_px: int = 20
+) -> int:
     """The zoom Leaflet's fitBounds picks for `bbox` in a map of `size_px` (integer zooms)."""
     from gis.cluster import unit_mercator
 
@@ -96,8 +97,10 @@ def _history_count(engine) -> int:
         exists = connection.scalar(text("SELECT to_regclass('event') IS NOT NULL"))
         if not exists:
             return 0
-        return connection.scalar(text(
-            "SELECT count(*) FROM event WHERE external_id LIKE 'hist-%'")) or 0
+        return (
+            connection.scalar(text("SELECT count(*) FROM event WHERE external_id LIKE 'hist-%'"))
+            or 0
+        )
 
 
 def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
@@ -121,11 +124,15 @@ def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
         probe.dispose()
         reuse = present >= n_events
         if reuse:
-            print(f"--keep: database {BENCH_DB} kept, with {present:,} history events: the "
-                  "load is not measured in this run")
+            print(
+                f"--keep: database {BENCH_DB} kept, with {present:,} history events: the "
+                "load is not measured in this run"
+            )
         else:
-            print(f"--keep: database {BENCH_DB} has {present:,} history events, fewer than "
-                  f"{n_events:,}: re-created")
+            print(
+                f"--keep: database {BENCH_DB} has {present:,} history events, fewer than "
+                f"{n_events:,}: re-created"
+            )
     if not reuse:
         url = create_database(cluster, BENCH_DB)
     upgrade(url)
@@ -133,8 +140,10 @@ def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
     with Session(engine) as session:
         load_demo(session=session, events=0)  # catalog, boundaries, units, users; no events
         session.commit()
-    print(f"database {BENCH_DB} {'kept' if reuse else 'dropped, created'}, migrated, demo "
-          f"boundaries, units and users loaded in {time.perf_counter() - started:.1f} s")
+    print(
+        f"database {BENCH_DB} {'kept' if reuse else 'dropped, created'}, migrated, demo "
+        f"boundaries, units and users loaded in {time.perf_counter() - started:.1f} s"
+    )
 
     rows: list[Row] = []
     if not reuse:
@@ -152,8 +161,9 @@ def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
 
         with Session(engine) as session:
             t0 = time.perf_counter()
-            made = generate_history(session=session, count=n_events,
-                                    now=datetime.now(SHANGHAI), progress=tick)
+            made = generate_history(
+                session=session, count=n_events, now=datetime.now(SHANGHAI), progress=tick
+            )
             generated = time.perf_counter()
             session.commit()
             load_s = time.perf_counter() - t0
@@ -165,47 +175,88 @@ def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
                 counts[table] = connection.scalar(text(f"SELECT count(*) FROM {table}"))
             floor_s = _write_floor(connection)
         rate = made / load_s
-        print(f"generate_history(count={n_events:,}) + commit: {made:,} events, "
-              f"{counts['task']:,} tasks, {counts['event_timeline']:,} timeline entries in "
-              f"{load_s:.1f} s = {rate:,.0f} events/s")
-        print("  phases: events " + f"{phases.get('history events', float('nan')):.1f} s, "
-              f"lead tasks {phases.get('history tasks', float('nan')):.1f} s, timelines "
-              f"{phases.get('history timelines', float('nan')):.1f} s, commit {commit_s:.2f} s")
-        print(f"  reference (floor): INSERT ... SELECT of the same {made:,} event rows into an "
-              f"unindexed copy of the table (no foreign keys, nothing generated): {floor_s:.1f} s "
-              f"= {made / floor_s:,.0f} rows/s")
+        print(
+            f"generate_history(count={n_events:,}) + commit: {made:,} events, "
+            f"{counts['task']:,} tasks, {counts['event_timeline']:,} timeline entries in "
+            f"{load_s:.1f} s = {rate:,.0f} events/s"
+        )
+        print(
+            "  phases: events " + f"{phases.get('history events', float('nan')):.1f} s, "
+            f"lead tasks {phases.get('history tasks', float('nan')):.1f} s, timelines "
+            f"{phases.get('history timelines', float('nan')):.1f} s, commit {commit_s:.2f} s"
+        )
+        print(
+            f"  reference (floor): INSERT ... SELECT of the same {made:,} event rows into an "
+            f"unindexed copy of the table (no foreign keys, nothing generated): {floor_s:.1f} s "
+            f"= {made / floor_s:,.0f} rows/s"
+        )
         print(f"  target < {LOAD_TARGET_S:.0f} s: {verdict(load_s < LOAD_TARGET_S)}")
-        rows.append(Row(f"load {made:,} events (+ tasks, timelines)",
-                        f"{load_s:.1f} s ({rate:,.0f} ev/s)",
-                        f"floor {floor_s:.1f} s (bare INSERT)", f"< {LOAD_TARGET_S:.0f} s",
-                        load_s < LOAD_TARGET_S))
+        rows.append(
+            Row(
+                f"load {made:,} events (+ tasks, timelines)",
+                f"{load_s:.1f} s ({rate:,.0f} ev/s)",
+                f"floor {floor_s:.1f} s (bare INSERT)",
+                f"< {LOAD_TARGET_S:.0f} s",
+                load_s < LOAD_TARGET_S,
+            )
+        )
         vacuum_started = time.perf_counter()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM (ANALYZE) event, task, event_timeline"))
-        print(f"  untimed housekeeping after the load: VACUUM (ANALYZE) "
-              f"{time.perf_counter() - vacuum_started:.1f} s (as autovacuum would, so that it "
-              "does not run during the measurements)")
+        print(
+            f"  untimed housekeeping after the load: VACUUM (ANALYZE) "
+            f"{time.perf_counter() - vacuum_started:.1f} s (as autovacuum would, so that it "
+            "does not run during the measurements)"
+        )
     else:
-        rows.append(Row(f"load {n_events:,} events", "not measured (--keep)", "-",
-                        f"< {LOAD_TARGET_S:.0f} s", None))
+        rows.append(
+            Row(
+                f"load {n_events:,} events",
+                "not measured (--keep)",
+                "-",
+                f"< {LOAD_TARGET_S:.0f} s",
+                None,
+            )
+        )
 
     with Session(engine) as session:
         current = active_set(session)
-        township = session.execute(text(
-            "SELECT name, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM area "
-            "WHERE set_id = :s AND code = :c"), {"s": current.id, "c": TOWNSHIP}).one()
-        county = session.execute(text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) "
-            "AS e FROM area WHERE set_id = :s) x"), {"s": current.id}).one()
+        township = session.execute(
+            text(
+                "SELECT name, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM area "
+                "WHERE set_id = :s AND code = :c"
+            ),
+            {"s": current.id, "c": TOWNSHIP},
+        ).one()
+        county = session.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                "FROM (SELECT ST_Extent(geom) AS e FROM area WHERE set_id = :s) x"
+            ),
+            {"s": current.id},
+        ).one()
         total = session.scalar(text("SELECT count(*) FROM event")) or 0
-        in_township = session.scalar(text(
-            "SELECT count(*) FROM event WHERE township_code = :c OR township_code IS NULL"),
-            {"c": TOWNSHIP}) or 0
+        in_township = (
+            session.scalar(
+                text(
+                    "SELECT count(*) FROM event WHERE township_code = :c OR township_code IS NULL"
+                ),
+                {"c": TOWNSHIP},
+            )
+            or 0
+        )
     engine.dispose()
-    facts = {"township_name": township[0], "township_bbox": tuple(township[1:5]),
-             "county_bbox": tuple(county), "events": total, "in_township": in_township}
-    print(f"in the database: {total:,} events, {in_township:,} of them visible to the "
-          f"commander of {township[0]} ({TOWNSHIP})")
+    facts = {
+        "township_name": township[0],
+        "township_bbox": tuple(township[1:5]),
+        "county_bbox": tuple(county),
+        "events": total,
+        "in_township": in_township,
+    }
+    print(
+        f"in the database: {total:,} events, {in_township:,} of them visible to the "
+        f"commander of {township[0]} ({TOWNSHIP})"
+    )
     return url, facts, rows
 
 
@@ -217,8 +268,9 @@ def _write_floor(connection) -> float:
     connection.execute(text("CREATE TABLE bench_write_floor (LIKE event INCLUDING DEFAULTS)"))
     connection.commit()
     started = time.perf_counter()
-    connection.execute(text("INSERT INTO bench_write_floor SELECT * FROM event "
-                            "WHERE external_id LIKE 'hist-%'"))
+    connection.execute(
+        text("INSERT INTO bench_write_floor SELECT * FROM event WHERE external_id LIKE 'hist-%'")
+    )
     connection.commit()
     elapsed = time.perf_counter() - started
     connection.execute(text("DROP TABLE bench_write_floor"))
@@ -235,8 +287,9 @@ def drop_database() -> None:
 # --- 2. the server ------------------------------------------------------------------------------
 
 
-def wait_for_index(process: subprocess.Popen, base: str, log_path: Path, started: float,
-                   facts: dict) -> list[Row]:
+def wait_for_index(
+    process: subprocess.Popen, base: str, log_path: Path, started: float, facts: dict
+) -> list[Row]:
     """Poll /health until the server answers, then until its screen index is ready."""
     import httpx
 
@@ -258,19 +311,36 @@ def wait_for_index(process: subprocess.Popen, base: str, log_path: Path, started
                     break
             time.sleep(0.1)
     if ready_s is None:
-        raise RuntimeError(f"the server's screen index did not become ready (exit code "
-                           f"{process.poll()}); its log:\n"
-                           f"{log_path.read_text(errors='replace')[-3000:]}")
-    logged = re.search(r"screen index: (\d+) events loaded in ([\d.]+) s",
-                       log_path.read_text(errors="replace"))
-    own = (f"{int(logged.group(1)):,} events loaded in {float(logged.group(2)):.1f} s"
-           if logged else "no line in the log")
-    print(f"server (pid {process.pid}, 1 worker) answered /health {up_s:.1f} s after it was "
-          f"started; screen_index ready {ready_s:.1f} s after start; log {log_path}")
-    print(f"  the server's own log: screen index: {own} (COPY of {facts['events']:,} rows, "
-          "parsed by pandas, into numpy columns)")
-    return [Row(f"index ready after start ({facts['events']:,} events)",
-                f"{ready_s:.1f} s", f"/health up {up_s:.1f} s; log: {own}", "-", None)]
+        raise RuntimeError(
+            f"the server's screen index did not become ready (exit code "
+            f"{process.poll()}); its log:\n"
+            f"{log_path.read_text(errors='replace')[-3000:]}"
+        )
+    logged = re.search(
+        r"screen index: (\d+) events loaded in ([\d.]+) s", log_path.read_text(errors="replace")
+    )
+    own = (
+        f"{int(logged.group(1)):,} events loaded in {float(logged.group(2)):.1f} s"
+        if logged
+        else "no line in the log"
+    )
+    print(
+        f"server (pid {process.pid}, 1 worker) answered /health {up_s:.1f} s after it was "
+        f"started; screen_index ready {ready_s:.1f} s after start; log {log_path}"
+    )
+    print(
+        f"  the server's own log: screen index: {own} (COPY of {facts['events']:,} rows, "
+        "parsed by pandas, into numpy columns)"
+    )
+    return [
+        Row(
+            f"index ready after start ({facts['events']:,} events)",
+            f"{ready_s:.1f} s",
+            f"/health up {up_s:.1f} s; log: {own}",
+            "-",
+            None,
+        )
+    ]
 
 
 # --- 3. the page ----------------------------------------------------------------------------------
@@ -296,22 +366,31 @@ def bench_page(base: str) -> list[Row]:
             sizes[path] = (len(page.content), elapsed, '"type": "Feature"' in page.text)
     size, ms, features = sizes["/screen"]
     ref = sizes["/"]
-    print(f"GET /screen as {COMMANDER}: {size:,} bytes ({size / 1024:.1f} KB) in {ms:.0f} ms; "
-          f"event features in the HTML: {'yes' if features else 'none'}")
-    print(f"  /screen?range=all: {sizes['/screen?range=all'][0]:,} bytes; reference: GET / "
-          f"(the overview map, same user): {ref[0]:,} bytes ({ref[0] / 1024:.1f} KB) in "
-          f"{ref[1]:.0f} ms")
+    print(
+        f"GET /screen as {COMMANDER}: {size:,} bytes ({size / 1024:.1f} KB) in {ms:.0f} ms; "
+        f"event features in the HTML: {'yes' if features else 'none'}"
+    )
+    print(
+        f"  /screen?range=all: {sizes['/screen?range=all'][0]:,} bytes; reference: GET / "
+        f"(the overview map, same user): {ref[0]:,} bytes ({ref[0] / 1024:.1f} KB) in "
+        f"{ref[1]:.0f} ms"
+    )
     print(f"  target < {PAGE_TARGET_BYTES / 1000:.0f} KB: {verdict(size < PAGE_TARGET_BYTES)}")
-    return [Row("GET /screen HTML size", f"{size / 1000:.1f} KB",
-                f"GET / {ref[0] / 1000:.1f} KB", f"< {PAGE_TARGET_BYTES / 1000:.0f} KB",
-                size < PAGE_TARGET_BYTES and not features)]
+    return [
+        Row(
+            "GET /screen HTML size",
+            f"{size / 1000:.1f} KB",
+            f"GET / {ref[0] / 1000:.1f} KB",
+            f"< {PAGE_TARGET_BYTES / 1000:.0f} KB",
+            size < PAGE_TARGET_BYTES and not features,
+        )
+    ]
 
 
 # --- 4. the screen API ----------------------------------------------------------------------------
 
 
-def _timed_pairs(client, path: str, params: dict, n: int) -> tuple[list[float], list[float],
-                                                                   dict]:
+def _timed_pairs(client, path: str, params: dict, n: int) -> tuple[list[float], list[float], dict]:
     """n x (GET path, GET /health) on one connection: (ms of path, ms of /health, last body)."""
     perf = time.perf_counter
     for _ in range(WARMUP_REQUESTS):
@@ -335,12 +414,18 @@ def _timed_pairs(client, path: str, params: dict, n: int) -> tuple[list[float], 
 def bench_api(base: str, facts: dict, n: int) -> tuple[list[Row], dict]:
     import httpx
 
-    section(f"4. the screen API: {n} sequential requests each (range=all), keep-alive, each "
-             "followed by GET /health")
+    section(
+        f"4. the screen API: {n} sequential requests each (range=all), keep-alive, each "
+        "followed by GET /health"
+    )
     township_zoom = fit_zoom(facts["township_bbox"], MAP_PX)
     views = [
-        (COMMANDER, f"{facts['township_name']} ({TOWNSHIP})", facts["township_bbox"],
-         township_zoom),
+        (
+            COMMANDER,
+            f"{facts['township_name']} ({TOWNSHIP})",
+            facts["township_bbox"],
+            township_zoom,
+        ),
         (COUNTY_USER, "the whole county", facts["county_bbox"], COUNTY_ZOOM),
     ]
     rows: list[Row] = []
@@ -351,39 +436,59 @@ def bench_api(base: str, facts: dict, n: int) -> tuple[list[Row], dict]:
         bbox_text = ",".join(f"{v:.5f}" for v in bbox)
         with httpx.Client(base_url=base, timeout=60, headers=headers) as client:
             results = {}
-            results["map"] = _timed_pairs(client, "/api/v1/screen/map",
-                                          {"bbox": bbox_text, "zoom": zoom, "range": "all"}, n)
+            results["map"] = _timed_pairs(
+                client, "/api/v1/screen/map", {"bbox": bbox_text, "zoom": zoom, "range": "all"}, n
+            )
             for name in ("summary", "lists"):
-                results[name] = _timed_pairs(client, f"/api/v1/screen/{name}", {"range": "all"},
-                                             n)
+                results[name] = _timed_pairs(client, f"/api/v1/screen/{name}", {"range": "all"}, n)
         body = results["map"][2]
         fc = body["json"]
-        print(f"\n{login} — {place}: bbox {bbox_text}, zoom {zoom}: {fc['in_view']:,} events in "
-              f"view, answered as {len(fc['features'])} {fc['mode']} ({body['bytes'] / 1024:.1f} "
-              "KB of JSON)")
+        print(
+            f"\n{login} — {place}: bbox {bbox_text}, zoom {zoom}: {fc['in_view']:,} events in "
+            f"view, answered as {len(fc['features'])} {fc['mode']} ({body['bytes'] / 1024:.1f} "
+            "KB of JSON)"
+        )
         print(header)
         health_all: list[float] = []
         for name in ("map", "summary", "lists"):
             stats = percentiles(results[name][0], P95)
             health_all += results[name][1]
-            print(f"{'GET /api/v1/screen/' + name:<44}"
-                  + "".join(f"{stats[k]:8.1f}" for k in ("p50", "p95", "p99", "max")))
+            print(
+                f"{'GET /api/v1/screen/' + name:<44}"
+                + "".join(f"{stats[k]:8.1f}" for k in ("p50", "p95", "p99", "max"))
+            )
         ref = percentiles(results["map"][1], P95)
-        print(f"{'GET /health (reference, after each /map)':<44}"
-              + "".join(f"{ref[k]:8.1f}" for k in ("p50", "p95", "p99", "max")))
+        print(
+            f"{'GET /health (reference, after each /map)':<44}"
+            + "".join(f"{ref[k]:8.1f}" for k in ("p50", "p95", "p99", "max"))
+        )
         stats = percentiles(results["map"][0], P95)
         passed = stats["p95"] < MAP_P95_TARGET_MS
-        print(f"/map p95 {stats['p95']:.1f} ms = {stats['p95'] / ref['p95']:.0f}x the /health "
-              f"p95; target p95 < {MAP_P95_TARGET_MS:.0f} ms: {verdict(passed)}")
-        rows.append(Row(f"/screen/map p95, {login}, {fc['in_view']:,} in view, z{zoom}",
-                        f"{stats['p95']:.1f} ms (p50 {stats['p50']:.1f})",
-                        f"/health p95 {ref['p95']:.1f} ms", f"< {MAP_P95_TARGET_MS:.0f} ms",
-                        passed))
+        print(
+            f"/map p95 {stats['p95']:.1f} ms = {stats['p95'] / ref['p95']:.0f}x the /health "
+            f"p95; target p95 < {MAP_P95_TARGET_MS:.0f} ms: {verdict(passed)}"
+        )
+        rows.append(
+            Row(
+                f"/screen/map p95, {login}, {fc['in_view']:,} in view, z{zoom}",
+                f"{stats['p95']:.1f} ms (p50 {stats['p50']:.1f})",
+                f"/health p95 {ref['p95']:.1f} ms",
+                f"< {MAP_P95_TARGET_MS:.0f} ms",
+                passed,
+            )
+        )
         for name in ("summary", "lists"):
             s = percentiles(results[name][0], P95)
             h = percentiles(results[name][1], P95)
-            rows.append(Row(f"/screen/{name} p95, {login}", f"{s['p95']:.1f} ms "
-                            f"(p50 {s['p50']:.1f})", f"/health p95 {h['p95']:.1f} ms", "-", None))
+            rows.append(
+                Row(
+                    f"/screen/{name} p95, {login}",
+                    f"{s['p95']:.1f} ms (p50 {s['p50']:.1f})",
+                    f"/health p95 {h['p95']:.1f} ms",
+                    "-",
+                    None,
+                )
+            )
         measured[login] = {"zoom": zoom, "in_view": fc["in_view"]}
     return rows, measured
 
@@ -513,8 +618,11 @@ def _load_once(context, url: str) -> dict:
     page = context.new_page()
     try:
         page.goto(url, wait_until="commit")
-        page.wait_for_function("() => window.__sxBench && (window.__sxBench.firstPaint "
-                               "!== undefined || window.__sxBench.error)", timeout=60_000)
+        page.wait_for_function(
+            "() => window.__sxBench && (window.__sxBench.firstPaint "
+            "!== undefined || window.__sxBench.error)",
+            timeout=60_000,
+        )
         page.wait_for_load_state("load")
         timings = page.evaluate(TIMINGS)
         if timings["firstPaint"] is None:
@@ -531,54 +639,79 @@ def bench_browser(base: str, login: str, query: str, loads: int, pans: int) -> l
     from tests.browser import CHROMIUM_ARGS, chromium_path
 
     url = f"{base}/screen{query}"
-    section(f"5. the browser ({login}): {url.replace(base, '')} in headless Chromium "
-             f"{WALL[0]}x{WALL[1]}")
+    section(
+        f"5. the browser ({login}): {url.replace(base, '')} in headless Chromium "
+        f"{WALL[0]}x{WALL[1]}"
+    )
     rows: list[Row] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": WALL[0], "height": WALL[1]},
-                                      locale="zh-CN", timezone_id="Asia/Shanghai")
+        context = browser.new_context(
+            viewport={"width": WALL[0], "height": WALL[1]},
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+        )
         try:
             # Signed in once, through the form's endpoint; the context keeps the cookie (and,
             # from the first load on, the static files in its cache).
-            signed = context.request.post(f"{base}/login", form={
-                "username": login, "password": DEMO_PASSWORD, "next": "/screen"},
-                max_redirects=0)
+            signed = context.request.post(
+                f"{base}/login",
+                form={"username": login, "password": DEMO_PASSWORD, "next": "/screen"},
+                max_redirects=0,
+            )
             if signed.status != 303:
                 raise RuntimeError(f"POST /login answered {signed.status}")
             context.add_init_script(FIRST_PAINT_PROBE)
             results = [_load_once(context, url) for _ in range(loads + 1)]
             cold, warm = results[0], results[1:]
-            print(f"{'load':<6}{'first paint':>12}{'html':>8}{'DCL':>8}{'villages':>10}"
-                  f"{'events':>8}{'/map requests (start-end)':>34}   zoom  mode      "
-                  "in view  transferred  cached js/css")
+            print(
+                f"{'load':<6}{'first paint':>12}{'html':>8}{'DCL':>8}{'villages':>10}"
+                f"{'events':>8}{'/map requests (start-end)':>34}   zoom  mode      "
+                "in view  transferred  cached js/css"
+            )
             for i, r in enumerate(results):
                 maps = ", ".join(f"{a:.0f}-{b:.0f}" for a, b in r["mapRequests"])
-                print(f"{'cold' if i == 0 else f'warm{i}':<6}{r['firstPaint']:10.0f}ms"
-                      f"{r['html']:8.0f}{r['dcl']:8.0f}{r['villages']:10.0f}{r['events']:8.0f}"
-                      f"{maps:>34}   {r['zoom']:<5} {r['mode'] or '-':<9}"
-                      f"{r['inView'] or 0:>8,}  {r['transferred'] / 1024:8.0f} KB"
-                      f"  {r['cachedScripts']}/{r['scripts']}")
-            print("  (ms since navigation start: first paint = village boundaries and the event "
-                  "layer's features both on the map; html = the document received; DCL = "
-                  "DOMContentLoaded; villages / events = when each first showed)")
+                print(
+                    f"{'cold' if i == 0 else f'warm{i}':<6}{r['firstPaint']:10.0f}ms"
+                    f"{r['html']:8.0f}{r['dcl']:8.0f}{r['villages']:10.0f}{r['events']:8.0f}"
+                    f"{maps:>34}   {r['zoom']:<5} {r['mode'] or '-':<9}"
+                    f"{r['inView'] or 0:>8,}  {r['transferred'] / 1024:8.0f} KB"
+                    f"  {r['cachedScripts']}/{r['scripts']}"
+                )
+            print(
+                "  (ms since navigation start: first paint = village boundaries and the event "
+                "layer's features both on the map; html = the document received; DCL = "
+                "DOMContentLoaded; villages / events = when each first showed)"
+            )
             warm_ms = statistics.median(r["firstPaint"] for r in warm)
             warm_dcl = statistics.median(r["dcl"] for r in warm)
             counts = warm[-1]["counts"]
-            print(f"first paint: cold {cold['firstPaint'] / 1000:.2f} s, warm median of {loads} "
-                  f"{warm_ms / 1000:.2f} s ({counts['villages']} villages, {counts['events']} "
-                  f"event features); reference: DOMContentLoaded, warm median "
-                  f"{warm_dcl / 1000:.2f} s; target < {PAINT_TARGET_S:.0f} s: cold "
-                  f"{verdict(cold['firstPaint'] / 1000 < PAINT_TARGET_S)}, warm "
-                  f"{verdict(warm_ms / 1000 < PAINT_TARGET_S)}")
-            rows.append(Row(f"first paint, {login}, cold (first load)",
-                            f"{cold['firstPaint'] / 1000:.2f} s",
-                            f"DOMContentLoaded {cold['dcl'] / 1000:.2f} s",
-                            f"< {PAINT_TARGET_S:.0f} s", cold["firstPaint"] / 1000 <
-                            PAINT_TARGET_S))
-            rows.append(Row(f"first paint, {login}, warm (median of {loads})",
-                            f"{warm_ms / 1000:.2f} s", f"DOMContentLoaded {warm_dcl / 1000:.2f} s",
-                            f"< {PAINT_TARGET_S:.0f} s", warm_ms / 1000 < PAINT_TARGET_S))
+            print(
+                f"first paint: cold {cold['firstPaint'] / 1000:.2f} s, warm median of {loads} "
+                f"{warm_ms / 1000:.2f} s ({counts['villages']} villages, {counts['events']} "
+                f"event features); reference: DOMContentLoaded, warm median "
+                f"{warm_dcl / 1000:.2f} s; target < {PAINT_TARGET_S:.0f} s: cold "
+                f"{verdict(cold['firstPaint'] / 1000 < PAINT_TARGET_S)}, warm "
+                f"{verdict(warm_ms / 1000 < PAINT_TARGET_S)}"
+            )
+            rows.append(
+                Row(
+                    f"first paint, {login}, cold (first load)",
+                    f"{cold['firstPaint'] / 1000:.2f} s",
+                    f"DOMContentLoaded {cold['dcl'] / 1000:.2f} s",
+                    f"< {PAINT_TARGET_S:.0f} s",
+                    cold["firstPaint"] / 1000 < PAINT_TARGET_S,
+                )
+            )
+            rows.append(
+                Row(
+                    f"first paint, {login}, warm (median of {loads})",
+                    f"{warm_ms / 1000:.2f} s",
+                    f"DOMContentLoaded {warm_dcl / 1000:.2f} s",
+                    f"< {PAINT_TARGET_S:.0f} s",
+                    warm_ms / 1000 < PAINT_TARGET_S,
+                )
+            )
             if pans:
                 rows += _bench_pans(context, url, pans, login)
         finally:
@@ -591,8 +724,9 @@ def _bench_pans(context, url: str, pans: int, login: str) -> list[Row]:
     page = context.new_page()
     try:
         page.goto(url)
-        page.wait_for_function("() => window.__sxBench && window.__sxBench.firstPaint "
-                               "!== undefined", timeout=60_000)
+        page.wait_for_function(
+            "() => window.__sxBench && window.__sxBench.firstPaint !== undefined", timeout=60_000
+        )
         page.wait_for_timeout(1500)  # the first answers and the panels settle
         page.evaluate(PAN_HOOK)
         steps = [(300, 0), (0, 200), (-300, 0), (0, -200)]
@@ -604,10 +738,14 @@ def _bench_pans(context, url: str, pans: int, login: str) -> list[Row]:
             samples.append(handle.json_value())
     finally:
         page.close()
-    print(f"\npanning ({login}): {pans} x map.panBy (300 px right, 200 down, 300 left, 200 up; "
-          "Leaflet's default 0.25 s pan animation)")
-    print(f"{'pan':<5}{'pan→applied':>12}{'moveend→applied':>16}{'request':>9}{'server':>8}"
-          f"{'client':>8}{'features':>9}  mode       in view")
+    print(
+        f"\npanning ({login}): {pans} x map.panBy (300 px right, 200 down, 300 left, 200 up; "
+        "Leaflet's default 0.25 s pan animation)"
+    )
+    print(
+        f"{'pan':<5}{'pan→applied':>12}{'moveend→applied':>16}{'request':>9}{'server':>8}"
+        f"{'client':>8}{'features':>9}  mode       in view"
+    )
     totals, after_moveend, requests, servers = [], [], [], []
     for i, s in enumerate(samples):
         total = s["applied"] - s["pan"]
@@ -615,22 +753,33 @@ def _bench_pans(context, url: str, pans: int, login: str) -> list[Row]:
         after_moveend.append(s["applied"] - s["moveend"])
         requests.append(s["answered"] - s["fetch"])
         servers.append(s["firstByte"] - s["sent"])
-        print(f"{i + 1:<5}{total:10.0f}ms{s['applied'] - s['moveend']:14.0f}ms"
-              f"{requests[-1]:7.0f}ms{servers[-1]:6.0f}ms{s['applied'] - s['answered']:6.0f}ms"
-              f"{s['features']:>9}  {s['mode']:<9}{s['inView']:>9,}")
+        print(
+            f"{i + 1:<5}{total:10.0f}ms{s['applied'] - s['moveend']:14.0f}ms"
+            f"{requests[-1]:7.0f}ms{servers[-1]:6.0f}ms{s['applied'] - s['answered']:6.0f}ms"
+            f"{s['features']:>9}  {s['mode']:<9}{s['inView']:>9,}"
+        )
     med, worst = statistics.median(totals), max(totals)
-    print("  (pan→applied: from map.panBy until the event layer fired 'update' with the answer "
-          "of a request made for the view the pan ended on; request: the fetch of /screen/map "
-          "from call to answer; server: from sending it to its first byte (resource timing); "
-          "client: from its answer to the layer's 'update')")
-    print(f"pan → data: median {med / 1000:.2f} s, max {worst / 1000:.2f} s; reference: the "
-          f"/screen/map request itself, median {statistics.median(requests):.0f} ms; target "
-          f"< {PAN_TARGET_S} s (every pan): {verdict(worst / 1000 < PAN_TARGET_S)}")
-    return [Row(f"pan → events shown, {login}, median / max of {pans}",
-                f"{med / 1000:.2f} / {worst / 1000:.2f} s",
-                f"/map request median {statistics.median(requests):.0f} ms; after moveend "
-                f"{statistics.median(after_moveend):.0f} ms",
-                f"< {PAN_TARGET_S} s", worst / 1000 < PAN_TARGET_S)]
+    print(
+        "  (pan→applied: from map.panBy until the event layer fired 'update' with the answer "
+        "of a request made for the view the pan ended on; request: the fetch of /screen/map "
+        "from call to answer; server: from sending it to its first byte (resource timing); "
+        "client: from its answer to the layer's 'update')"
+    )
+    print(
+        f"pan → data: median {med / 1000:.2f} s, max {worst / 1000:.2f} s; reference: the "
+        f"/screen/map request itself, median {statistics.median(requests):.0f} ms; target "
+        f"< {PAN_TARGET_S} s (every pan): {verdict(worst / 1000 < PAN_TARGET_S)}"
+    )
+    return [
+        Row(
+            f"pan → events shown, {login}, median / max of {pans}",
+            f"{med / 1000:.2f} / {worst / 1000:.2f} s",
+            f"/map request median {statistics.median(requests):.0f} ms; after moveend "
+            f"{statistics.median(after_moveend):.0f} ms",
+            f"< {PAN_TARGET_S} s",
+            worst / 1000 < PAN_TARGET_S,
+        )
+    ]
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -638,23 +787,37 @@ def _bench_pans(context, url: str, pans: int, login: str) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=positive, default=1_000_000,
-                        help="history events to load (default 1,000,000)")
-    parser.add_argument("--keep", action="store_true",
-                        help=f"keep {BENCH_DB}: reuse it when it holds the events (the load is "
-                        "then not measured), and leave it in place at the end")
+    parser.add_argument(
+        "--events",
+        type=positive,
+        default=1_000_000,
+        help="history events to load (default 1,000,000)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help=f"keep {BENCH_DB}: reuse it when it holds the events (the load is "
+        "then not measured), and leave it in place at the end",
+    )
     parser.add_argument("--skip-browser", action="store_true")
-    parser.add_argument("--requests", type=positive, default=100,
-                        help="timed requests per endpoint and user (default 100)")
-    parser.add_argument("--loads", type=positive, default=5,
-                        help="warm page loads after the cold one (default 5)")
+    parser.add_argument(
+        "--requests",
+        type=positive,
+        default=100,
+        help="timed requests per endpoint and user (default 100)",
+    )
+    parser.add_argument(
+        "--loads", type=positive, default=5, help="warm page loads after the cold one (default 5)"
+    )
     parser.add_argument("--pans", type=int, default=10, help="pans of the map (default 10)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    print(f"Shuxin command-screen benchmark: python {platform.python_version()}, numpy "
-          f"{np.__version__}, {os.cpu_count()} CPUs, load average "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"Shuxin command-screen benchmark: python {platform.python_version()}, numpy "
+        f"{np.__version__}, {os.cpu_count()} CPUs, load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     rows: list[Row] = []
     failures: list[str] = []
     process = None

@@ -340,12 +340,14 @@ def build_router(session: Session, *, tolerance_m: float) -> GridRouter | None:
 _ACTIVE_TOKEN = text("SELECT id, activated_at FROM boundary_set WHERE is_active")
 
 
-def set_extent(session: Session, *, set_id: int,
-               code: str | None = None) -> tuple[float, float, float, float] | None:
+def set_extent(
+    session: Session, *, set_id: int, code: str | None = None
+) -> tuple[float, float, float, float] | None:
     """(minlon, minlat, maxlon, maxlat) of a set's areas (or of one area), or None if empty."""
     extent = func.ST_Extent(Area.geom)
-    query = select(func.ST_XMin(extent), func.ST_YMin(extent), func.ST_XMax(extent),
-                   func.ST_YMax(extent)).where(Area.set_id == set_id)
+    query = select(
+        func.ST_XMin(extent), func.ST_YMin(extent), func.ST_XMax(extent), func.ST_YMax(extent)
+    ).where(Area.set_id == set_id)
     if code is not None:
         query = query.where(Area.code == code)
     row = session.execute(query).one()

@@ -39,9 +39,16 @@ class Clusters:
         return len(self.key)
 
 
-def cluster(lon: np.ndarray, lat: np.ndarray, *, zoom: float, cell_px: float = 64.0,
-            labels: np.ndarray | None = None, n_labels: int = 1,
-            mercator: tuple[np.ndarray, np.ndarray] | None = None) -> Clusters:
+def cluster(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    zoom: float,
+    cell_px: float = 64.0,
+    labels: np.ndarray | None = None,
+    n_labels: int = 1,
+    mercator: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Clusters:
     """Bin points (WGS84 degrees) into square cells of `cell_px` pixels at `zoom`.
 
     `labels` (ints in [0, n_labels)) are counted per cell; `mercator` may pass the points'
@@ -53,8 +60,13 @@ def cluster(lon: np.ndarray, lat: np.ndarray, *, zoom: float, cell_px: float = 6
     labels = np.zeros(n, dtype="int64") if labels is None else np.asarray(labels, dtype="int64")
     if n == 0:
         empty = np.empty(0)
-        return Clusters(np.empty(0, "int64"), np.empty(0, "int64"), empty, empty,
-                        np.empty((0, n_labels), "int64"))
+        return Clusters(
+            np.empty(0, "int64"),
+            np.empty(0, "int64"),
+            empty,
+            empty,
+            np.empty((0, n_labels), "int64"),
+        )
     ux, uy = mercator if mercator is not None else unit_mercator(lon, lat)
     scale = 256.0 * 2.0**zoom / cell_px
     cx = (ux * scale).astype("int64")
@@ -73,9 +85,15 @@ def cluster(lon: np.ndarray, lat: np.ndarray, *, zoom: float, cell_px: float = 6
     sum_lon = np.bincount(flat, weights=lon, minlength=size)
     sum_lat = np.bincount(flat, weights=lat, minlength=size)
     by_label = np.bincount(flat * n_labels + labels, minlength=size * n_labels).reshape(
-        size, n_labels)
+        size, n_labels
+    )
     cell_ids = used[occupied] if used is not None else occupied
     keys = ((cell_ids // height + x0) << 32) + (cell_ids % height + y0)
     c = count[occupied]
-    return Clusters(key=keys, count=c, lon=sum_lon[occupied] / c, lat=sum_lat[occupied] / c,
-                    by_label=by_label[occupied])
+    return Clusters(
+        key=keys,
+        count=c,
+        lon=sum_lon[occupied] / c,
+        lat=sum_lat[occupied] / c,
+        by_label=by_label[occupied],
+    )

@@ -67,8 +67,9 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
     )
     title = f"{config.place} · {config.title}" if config.place else config.title
     root.header.add_child(Element(f"<title>{escape(title)}</title>"), name="title")
-    root.header.add_child(Element(f'<link rel="icon" href="{config.static_prefix}/favicon.svg">'),
-                          name="favicon")
+    root.header.add_child(
+        Element(f'<link rel="icon" href="{config.static_prefix}/favicon.svg">'), name="favicon"
+    )
     set_label = f"边界：{escape(config.boundary_set)}" if config.boundary_set else "未启用边界"
     root.html.add_child(
         Element(

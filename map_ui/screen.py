@@ -46,15 +46,21 @@ class ScreenConfig:
 def build_screen(config: ScreenConfig) -> folium.Map:
     """The folium map of the screen, with every layer and control, scripts served locally."""
     bounds = config.area["bbox"] if config.area else config.bounds
-    m = folium.Map(**initial_view(bounds), tiles=None, control_scale=True, prefer_canvas=True,
-                   zoom_control=True)
+    m = folium.Map(
+        **initial_view(bounds),
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        zoom_control=True,
+    )
     add_basemaps(m, config.basemap)
     if bounds:
         FitNow(bounds).add_to(m)
 
     names: dict[str, str] = {"map": m.get_name()}
-    names |= add_boundary_layers(m, api_prefix=config.api_prefix, js="Shuxin.screen",
-                                 levels=config.levels)
+    names |= add_boundary_layers(
+        m, api_prefix=config.api_prefix, js="Shuxin.screen", levels=config.levels
+    )
 
     for key, label, rule in (("hazards", "隐患点", "!=="), ("shelters", "避灾安置点", "===")):
         points = Realtime(
@@ -91,15 +97,20 @@ def build_screen(config: ScreenConfig) -> folium.Map:
         feature_group=drawn,
         show_geometry_on_click=False,
         position="topleft",
-        draw_options={"polyline": False, "marker": False, "circlemarker": False,
-                      "rectangle": {"shapeOptions": {"color": "#ffb000"}},
-                      "polygon": {"shapeOptions": {"color": "#ffb000"}},
-                      "circle": {"shapeOptions": {"color": "#ffb000"}}},
+        draw_options={
+            "polyline": False,
+            "marker": False,
+            "circlemarker": False,
+            "rectangle": {"shapeOptions": {"color": "#ffb000"}},
+            "polygon": {"shapeOptions": {"color": "#ffb000"}},
+            "circle": {"shapeOptions": {"color": "#ffb000"}},
+        },
         edit_options={"edit": False, "remove": True},
     ).add_to(m)
     names["drawn"] = drawn.get_name()
-    Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏",
-               force_separate_button=True).add_to(m)
+    Fullscreen(
+        position="topleft", title="全屏", title_cancel="退出全屏", force_separate_button=True
+    ).add_to(m)
     control = folium.LayerControl(collapsed=True, position="topright")
     control.add_to(m)
     # folium declares the control with `let`: give the page's script a global name for it.
@@ -108,27 +119,37 @@ def build_screen(config: ScreenConfig) -> folium.Map:
 
     root = m.get_root()
     root.header.add_child(Element('<meta charset="utf-8">'), name="charset", index=0)
-    root.header.add_child(Element('<meta name="viewport" content="width=device-width, '
-                                  'initial-scale=1">'), name="viewport")
-    root.header.add_child(Element(f"<title>{escape(config.place)} · {escape(config.title)}"
-                                  "</title>"), name="title")
+    root.header.add_child(
+        Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        name="viewport",
+    )
+    root.header.add_child(
+        Element(f"<title>{escape(config.place)} · {escape(config.title)}</title>"), name="title"
+    )
     for name, href in (("sx_map_css", "css/shuxin-map.css"), ("sx_screen_css", "css/screen.css")):
         root.header.add_child(CssLink(f"{config.static_prefix}/{href}"), name=name)
     VendorScripts("heat_js", "echarts_js", static_prefix=config.static_prefix).add_to(m)
-    root.header.add_child(Element(f'<link rel="icon" href="{config.static_prefix}/favicon.svg">'),
-                          name="favicon")
+    root.header.add_child(
+        Element(f'<link rel="icon" href="{config.static_prefix}/favicon.svg">'), name="favicon"
+    )
     # Leaflet itself is linked by folium while rendering, after these; the screen's scripts wait
     # for the document to be parsed before they touch Leaflet.
-    root.header.add_child(JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"),
-                          name="sx_map_js")
-    root.header.add_child(JavascriptLink(f"{config.static_prefix}/js/screen.js"),
-                          name="sx_screen_js")
+    root.header.add_child(
+        JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"), name="sx_map_js"
+    )
+    root.header.add_child(
+        JavascriptLink(f"{config.static_prefix}/js/screen.js"), name="sx_screen_js"
+    )
     page = {**asdict(config), "basemap": None, "layers": names}
     payload = json.dumps(page, ensure_ascii=False).replace("</", "<\\/")
-    root.html.add_child(Element(_LAYOUT.format(place=escape(config.place),
-                                               title=escape(config.title))), name="sx_layout")
-    root.html.add_child(Element(f'<script id="sx-config" type="application/json">{payload}'
-                                "</script>"), name="sx_config")
+    root.html.add_child(
+        Element(_LAYOUT.format(place=escape(config.place), title=escape(config.title))),
+        name="sx_layout",
+    )
+    root.html.add_child(
+        Element(f'<script id="sx-config" type="application/json">{payload}</script>'),
+        name="sx_config",
+    )
     localize(root, config.static_prefix)
     return m
 

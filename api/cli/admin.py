@@ -88,7 +88,9 @@ def units_sync(
             if current is None:
                 raise fail("no boundary set is active: activate one first")
             result = sync_units(
-                session=session, set_id=current.id, county_code=county_code,
+                session=session,
+                set_id=current.id,
+                county_code=county_code,
                 county_name=county_name,
             )
     except DomainError as exc:
@@ -156,9 +158,17 @@ def pois_import(
     try:
         frame = read_points(file, lon_field=lon, lat_field=lat, crs=crs)
         with session_scope(url) as session:
-            result = load_pois(session=session, kind=kind, frame=frame, code_field=code_field,
-                               name_field=name_field, source_file=file.name)
+            result = load_pois(
+                session=session,
+                kind=kind,
+                frame=frame,
+                code_field=code_field,
+                name_field=name_field,
+                source_file=file.name,
+            )
     except DomainError as exc:
         raise fail(f"{exc.message}\nNothing was changed.") from None
-    console.print(f"Loaded {result.loaded} {kind.label_zh} ({kind.value}); "
-                  f"{result.outside} lie outside every grid.")
+    console.print(
+        f"Loaded {result.loaded} {kind.label_zh} ({kind.value}); "
+        f"{result.outside} lie outside every grid."
+    )

@@ -41,7 +41,8 @@ def import_(
         False, "--commit", help="Write the areas; without it, only report (dry run)"
     ),
     place_code: str | None = typer.Option(
-        None, help="Code of the county (or place) the set covers, e.g. 330825 (default: from a "
+        None,
+        help="Code of the county (or place) the set covers, e.g. 330825 (default: from a "
         "county file, or the county code the township codes share)",
     ),
     place_name: str | None = typer.Option(

@@ -119,18 +119,34 @@ FROM event WHERE id > :after_id
 """
 
 
-def generate_history(*, session: Session, count: int, now: datetime, span_days: float = 365,
-                     recent_days: float = 3, seed: int = 20241126,
-                     progress: Progress | None = None) -> int:
+def generate_history(
+    *,
+    session: Session,
+    count: int,
+    now: datetime,
+    span_days: float = 365,
+    recent_days: float = 3,
+    seed: int = 20241126,
+    progress: Progress | None = None,
+) -> int:
     """About `count` past events (closed or rejected) over `span_days` before `recent_days` ago,
     spread evenly over the active set's grids; the number made."""
     current = active_set(session)
     if current is None:
         raise RuntimeError("no boundary set is active: load boundaries first")
-    grids = session.scalar(text("SELECT count(*) FROM area WHERE set_id = :s AND level = 'grid'"),
-                           {"s": current.id}) or 0
-    leaves = session.scalar(text("SELECT count(*) FROM category WHERE active AND parent_code "
-                                 "IS NOT NULL")) or 0
+    grids = (
+        session.scalar(
+            text("SELECT count(*) FROM area WHERE set_id = :s AND level = 'grid'"),
+            {"s": current.id},
+        )
+        or 0
+    )
+    leaves = (
+        session.scalar(
+            text("SELECT count(*) FROM category WHERE active AND parent_code IS NOT NULL")
+        )
+        or 0
+    )
     if not grids or not leaves:
         raise RuntimeError("the active set has no grids, or the catalog no categories")
     after_id = session.scalar(text("SELECT COALESCE(max(id), 0) FROM event")) or 0
@@ -140,10 +156,19 @@ def generate_history(*, session: Session, count: int, now: datetime, span_days: 
     start_at = now.timestamp() - recent_days * 86400
     restore = _bulk_load_settings(session)
     for offset in range(0, grids, batch):
-        session.execute(text(_EVENTS), {
-            "set_id": current.id, "offset": offset, "limit": batch, "per_grid": per_grid,
-            "seed": seed + offset, "leaf_count": leaves, "span_days": span_days,
-            "start_at": datetime.fromtimestamp(start_at, now.tzinfo)})
+        session.execute(
+            text(_EVENTS),
+            {
+                "set_id": current.id,
+                "offset": offset,
+                "limit": batch,
+                "per_grid": per_grid,
+                "seed": seed + offset,
+                "leaf_count": leaves,
+                "span_days": span_days,
+                "start_at": datetime.fromtimestamp(start_at, now.tzinfo),
+            },
+        )
         if progress:
             progress("history events", min(grids, offset + batch) * per_grid, grids * per_grid)
     session.execute(text(_TASKS), {"after_id": after_id})
@@ -153,8 +178,7 @@ def generate_history(*, session: Session, count: int, now: datetime, span_days: 
     if progress:
         progress("history tasks and timelines", 2, 2)
     restore()
-    return session.scalar(text("SELECT count(*) FROM event WHERE id > :a"),
-                          {"a": after_id}) or 0
+    return session.scalar(text("SELECT count(*) FROM event WHERE id > :a"), {"a": after_id}) or 0
 
 
 def _bulk_load_settings(session: Session) -> Callable[[], None]:
@@ -170,16 +194,23 @@ def _bulk_load_settings(session: Session) -> Callable[[], None]:
       trigger fires on INSERT into these tables. The rest of the caller's transaction runs
       with the settings it had: the undo restores them.
     """
-    before = session.execute(text(
-        "SELECT current_setting('jit'), current_setting('session_replication_role'), "
-        "current_setting('is_superuser')")).one()
+    before = session.execute(
+        text(
+            "SELECT current_setting('jit'), current_setting('session_replication_role'), "
+            "current_setting('is_superuser')"
+        )
+    ).one()
     session.execute(text("SELECT set_config('jit', 'off', true)"))
     if before[2] == "on":
         session.execute(text("SELECT set_config('session_replication_role', 'replica', true)"))
 
     def restore() -> None:
-        session.execute(text("SELECT set_config('jit', :jit, true), "
-                             "set_config('session_replication_role', :role, true)"),
-                        {"jit": before[0], "role": before[1]})
+        session.execute(
+            text(
+                "SELECT set_config('jit', :jit, true), "
+                "set_config('session_replication_role', :role, true)"
+            ),
+            {"jit": before[0], "role": before[1]},
+        )
 
     return restore

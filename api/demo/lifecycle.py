@@ -43,8 +43,9 @@ class _Stop(Exception):
 
 
 class _Runner:
-    def __init__(self, session: Session, event: Event, now: datetime,
-                 stop_at: EventStatus | None = None) -> None:
+    def __init__(
+        self, session: Session, event: Event, now: datetime, stop_at: EventStatus | None = None
+    ) -> None:
         self.session, self.event, self.now = session, event, now
         self.stop_at = stop_at  # a showcase event stops in this state
 
@@ -69,18 +70,30 @@ class _Runner:
 # A few recent events of the main township are stopped in each state, so that every step of
 # the loop can be tried by hand; the fate number picks the path that leads there.
 S = EventStatus
-SHOWCASE = ((S.reported, None), (S.accepted, 0.5), (S.assigned, 0.5), (S.acknowledged, 0.5),
-            (S.in_progress, 0.5), (S.handled, 0.5), (S.returned, 0.07), (S.escalated, 0.05),
-            (S.rejected, 0.01))
+SHOWCASE = (
+    (S.reported, None),
+    (S.accepted, 0.5),
+    (S.assigned, 0.5),
+    (S.acknowledged, 0.5),
+    (S.in_progress, 0.5),
+    (S.handled, 0.5),
+    (S.returned, 0.07),
+    (S.escalated, 0.05),
+    (S.rejected, 0.01),
+)
 SHOWCASE_TOWNSHIP = "330825001"
 
 
 def _showcase(session: Session, event_ids: list[int], now: datetime) -> dict[int, tuple]:
     """Two events per showcase state, from the main township's events of 1-3 days ago."""
-    rows = session.execute(select(Event.id, Event.created_at, Event.township_code)
-                           .where(Event.id.in_(event_ids))).all()
-    picks = [r[0] for r in sorted(rows, key=lambda r: r[1], reverse=True)
-             if r[2] == SHOWCASE_TOWNSHIP and timedelta(days=1) < now - r[1] < timedelta(days=3)]
+    rows = session.execute(
+        select(Event.id, Event.created_at, Event.township_code).where(Event.id.in_(event_ids))
+    ).all()
+    picks = [
+        r[0]
+        for r in sorted(rows, key=lambda r: r[1], reverse=True)
+        if r[2] == SHOWCASE_TOWNSHIP and timedelta(days=1) < now - r[1] < timedelta(days=3)
+    ]
     plan = [state for state in SHOWCASE for _ in range(2)]
     return dict(zip(picks, plan, strict=False))
 
@@ -109,7 +122,9 @@ def simulate(
         event = session.get(Event, event_id)
         stop_at, fate = showcase.get(event_id, (None, None))
         runner = _Runner(session, event, now, stop_at)
-        if stop_at is not EventStatus.reported:  # a showcase event left waiting in the to_accept queue
+        if (
+            stop_at is not EventStatus.reported
+        ):  # a showcase event left waiting in the to_accept queue
             with contextlib.suppress(_Stop):  # the next step lies in the future
                 _one(runner, rng, actors, admin, departments, seen_by_grid, fate)
         if event.grid_code:

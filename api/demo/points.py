@@ -13,10 +13,18 @@ from api.pois.service import load_pois
 from api.routing.service import current_router
 from gis.models import STORAGE_SRID
 
-COUNTS = {PoiKind.geohazard: 36, PoiKind.dangerous_house: 30, PoiKind.reservoir: 24,
-          PoiKind.shelter: 28}
-NAMES = {PoiKind.geohazard: "{village}滑坡隐患点", PoiKind.dangerous_house: "{village}危房",
-         PoiKind.reservoir: "{village}山塘", PoiKind.shelter: "{village}避灾安置点"}
+COUNTS = {
+    PoiKind.geohazard: 36,
+    PoiKind.dangerous_house: 30,
+    PoiKind.reservoir: 24,
+    PoiKind.shelter: 28,
+}
+NAMES = {
+    PoiKind.geohazard: "{village}滑坡隐患点",
+    PoiKind.dangerous_house: "{village}危房",
+    PoiKind.reservoir: "{village}山塘",
+    PoiKind.shelter: "{village}避灾安置点",
+}
 
 
 def ensure_points(*, session: Session, seed: int = 8) -> int:
@@ -30,18 +38,36 @@ def ensure_points(*, session: Session, seed: int = 8) -> int:
     made = 0
     for kind, count in COUNTS.items():
         picks = rng.choice(len(router), size=count, replace=False)
-        points = [shapely.Point(rng.uniform(g.bounds[0], g.bounds[2]),
-                                rng.uniform(g.bounds[1], g.bounds[3]))
-                  for g in router.geometries[picks]]
-        points = [p if g.contains(p) else g.representative_point()
-                  for p, g in zip(points, router.geometries[picks], strict=True)]
-        frame = gpd.GeoDataFrame({
-            "code": [f"DEMO-{kind.value}-{i + 1:03d}" for i in range(count)],
-            "name": [NAMES[kind].format(village=router.grids[p].village_name or "") + "（演示）"
-                     for p in picks],
-            "capacity": [int(rng.integers(50, 500)) if kind is PoiKind.shelter else None
-                         for _ in picks],
-        }, geometry=points, crs=STORAGE_SRID)
-        made += load_pois(session=session, kind=kind, frame=frame, code_field="code",
-                          name_field="name", source_file="demo").loaded
+        points = [
+            shapely.Point(
+                rng.uniform(g.bounds[0], g.bounds[2]), rng.uniform(g.bounds[1], g.bounds[3])
+            )
+            for g in router.geometries[picks]
+        ]
+        points = [
+            p if g.contains(p) else g.representative_point()
+            for p, g in zip(points, router.geometries[picks], strict=True)
+        ]
+        frame = gpd.GeoDataFrame(
+            {
+                "code": [f"DEMO-{kind.value}-{i + 1:03d}" for i in range(count)],
+                "name": [
+                    NAMES[kind].format(village=router.grids[p].village_name or "") + "（演示）"
+                    for p in picks
+                ],
+                "capacity": [
+                    int(rng.integers(50, 500)) if kind is PoiKind.shelter else None for _ in picks
+                ],
+            },
+            geometry=points,
+            crs=STORAGE_SRID,
+        )
+        made += load_pois(
+            session=session,
+            kind=kind,
+            frame=frame,
+            code_field="code",
+            name_field="name",
+            source_file="demo",
+        ).loaded
     return made

@@ -248,11 +248,20 @@ def load_demo(*, session: Session, events: int, progress: Progress | None = None
     added, states = 0, {}
     now = clock.now()
     live_target = min(events, LIVE_EVENTS)
-    history_present = session.scalar(select(func.count()).select_from(Event)
-                                     .where(Event.external_id.like("hist-%"))) or 0
+    history_present = (
+        session.scalar(
+            select(func.count()).select_from(Event).where(Event.external_id.like("hist-%"))
+        )
+        or 0
+    )
     if events - live_target > history_present:
-        added += generate_history(session=session, count=events - live_target - history_present,
-                                  now=now, seed=20241126 + history_present, progress=progress)
+        added += generate_history(
+            session=session,
+            count=events - live_target - history_present,
+            now=now,
+            seed=20241126 + history_present,
+            progress=progress,
+        )
     if live_target > present:
         rows = demo_event_rows(
             session=session, count=live_target - present, start_index=present, now=now

@@ -128,9 +128,7 @@ def _category(ctx: Context) -> Category:
 def _open_tasks(ctx: Context) -> list[Task]:
     return list(
         ctx.session.scalars(
-            select(Task).where(
-                Task.event_id == ctx.event.id, Task.state.in_(OPEN_TASK_STATES)
-            )
+            select(Task).where(Task.event_id == ctx.event.id, Task.state.in_(OPEN_TASK_STATES))
         )
     )
 
@@ -680,4 +678,3 @@ def rate(ctx: Context, body: s.RateBody) -> Step:
     ctx.session.flush()
     _refresh_flags(ctx)
     return Step(EventStatus.in_progress, details={"level": body.level, "reopened_tasks": reopened})
-

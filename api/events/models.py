@@ -112,13 +112,16 @@ class Event(Base):
     description: Mapped[str] = mapped_column(Text, default="", server_default="", info=REPORTED)
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), info=REPORTED)
     urgency: Mapped[Urgency] = mapped_column(
-        str_enum(Urgency), default=Urgency.normal, server_default=Urgency.normal.value,
+        str_enum(Urgency),
+        default=Urgency.normal,
+        server_default=Urgency.normal.value,
         info=REPORTED,
     )
     source: Mapped[EventSource] = mapped_column(str_enum(EventSource), info=REPORTED)
     external_id: Mapped[str | None] = mapped_column(String(100), info=REPORTED)
     status: Mapped[EventStatus] = mapped_column(
-        str_enum(EventStatus), default=EventStatus.reported,
+        str_enum(EventStatus),
+        default=EventStatus.reported,
         server_default=EventStatus.reported.value,
     )
 
@@ -138,24 +141,16 @@ class Event(Base):
     reporter_name: Mapped[str | None] = mapped_column(String(100), info=REPORTED)
     reporter_phone: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
 
-    routing_set_id: Mapped[int | None] = mapped_column(
-        ForeignKey("boundary_set.id"), info=REPORTED
-    )
-    routing_method: Mapped[RoutingMethod] = mapped_column(
-        str_enum(RoutingMethod), info=REPORTED
-    )
+    routing_set_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_set.id"), info=REPORTED)
+    routing_method: Mapped[RoutingMethod] = mapped_column(str_enum(RoutingMethod), info=REPORTED)
     grid_code: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
     village_code: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
     township_code: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
     routing_distance_m: Mapped[float | None] = mapped_column(Double, info=REPORTED)
-    routing_candidates: Mapped[list[str] | None] = mapped_column(
-        ARRAY(String(32)), info=REPORTED
-    )
+    routing_candidates: Mapped[list[str] | None] = mapped_column(ARRAY(String(32)), info=REPORTED)
 
     # --- the closed loop -----------------------------------------------------------------------
-    reported_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id"), info=REPORTED
-    )
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), info=REPORTED)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -68,7 +68,9 @@ def queue_events(
             where.append(
                 exists(
                     select(Supervision.id).where(
-                        Supervision.event_id == Event.id, Supervision.state == SupervisionState.open, mine
+                        Supervision.event_id == Event.id,
+                        Supervision.state == SupervisionState.open,
+                        mine,
                     )
                 )
             )

@@ -18,6 +18,7 @@ from gis.router import RoutingMethod
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
+
 @router.post(
     "/events",
     response_model=EventOut,

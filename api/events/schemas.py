@@ -84,8 +84,9 @@ class EventIn(BaseModel):
     )
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     occurred_at: datetime | None = Field(
-        default=None, description="When it happened; a time without a zone is in the server's zone "
-        "(SHUXIN_TIMEZONE, Asia/Shanghai)."
+        default=None,
+        description="When it happened; a time without a zone is in the server's zone "
+        "(SHUXIN_TIMEZONE, Asia/Shanghai).",
     )
     reporter: Reporter | None = None
     external_id: (

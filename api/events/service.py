@@ -113,7 +113,10 @@ def _intake_statement():
             index_where=_EVENT.c.external_id.is_not(None),
         )
         .returning(
-            _EVENT.c.id, _EVENT.c.created_at, _EVENT.c.updated_at, _EVENT.c.version,
+            _EVENT.c.id,
+            _EVENT.c.created_at,
+            _EVENT.c.updated_at,
+            _EVENT.c.version,
             _EVENT.c.status,
         )
         .cte("ins")
@@ -131,8 +134,10 @@ def _intake_statement():
         t.c.unit_name: bindparam("unit_name"),
         t.c.to_status: inserted.c.status,
         t.c.details: func.jsonb_build_object(
-            "source", cast(bindparam("source", type_=_EVENT.c.source.type), Text),
-            "routing", cast(bindparam("routing_method", type_=_EVENT.c.routing_method.type), Text),
+            "source",
+            cast(bindparam("source", type_=_EVENT.c.source.type), Text),
+            "routing",
+            cast(bindparam("routing_method", type_=_EVENT.c.routing_method.type), Text),
         ),
     }
     timeline = insert(t).from_select(list(entry), select(*entry.values())).cte("timeline")
@@ -539,9 +544,7 @@ def bulk_insert_events(*, session: Session, rows, progress=None, total: int | No
         ),
     }
     untracked = ~exists().where(t.c.event_id == _EVENT.c.id)
-    session.execute(
-        insert(t).from_select(list(entry), select(*entry.values()).where(untracked))
-    )
+    session.execute(insert(t).from_select(list(entry), select(*entry.values()).where(untracked)))
     if progress:
         progress("storing events", written, total or written)
     return written

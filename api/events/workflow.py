@@ -75,7 +75,10 @@ def perform(
                 version=event.version, lead_unit=unit.code, comment="自动交办 (auto-assign)"
             )
             _record(
-                context, Action.assign, EventStatus.accepted, assign.handler(context, auto),
+                context,
+                Action.assign,
+                EventStatus.accepted,
+                assign.handler(context, auto),
                 auto.comment,
             )
     session.flush()

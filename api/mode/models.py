@@ -25,8 +25,7 @@ class ModeChange(Base):
     mode: Mapped[Mode] = mapped_column(str_enum(Mode))
     level: Mapped[str | None] = mapped_column(String(8))  # 响应等级 I-IV
     reason: Mapped[str] = mapped_column(Text)
-    village_codes: Mapped[list[str]] = mapped_column(ARRAY(String(32)),
-                                                     server_default=text("'{}'"))
+    village_codes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default=text("'{}'"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

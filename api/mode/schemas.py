@@ -13,15 +13,17 @@ from api.mode.models import Mode
 class ModeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    township_code: str | None = Field(default=None,
-                                      description="Default: the township of your unit.")
+    township_code: str | None = Field(
+        default=None, description="Default: the township of your unit."
+    )
     mode: Mode
     level: Literal["I", "II", "III", "IV"] | None = Field(
-        default=None, description="响应等级 (emergency only).")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=1000)]
-    village_codes: list[str] = Field(default_factory=list,
-                                     description="Villages concerned; empty: the township.")
+        default=None, description="响应等级 (emergency only)."
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    village_codes: list[str] = Field(
+        default_factory=list, description="Villages concerned; empty: the township."
+    )
 
 
 class ModeOut(BaseModel):

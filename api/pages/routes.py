@@ -80,8 +80,9 @@ async def logout() -> Response:
 
 
 @router.get("/screen", response_class=HTMLResponse)
-async def command_screen(request: Request, tx: Tx, settings: SettingsDep,
-                         area: str | None = None) -> Response:
+async def command_screen(
+    request: Request, tx: Tx, settings: SettingsDep, area: str | None = None
+) -> Response:
     """The command screen: the township (or the county), or one area with ?area=CODE."""
     user_id = _page_user(request, settings)
 

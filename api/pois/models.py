@@ -21,8 +21,12 @@ class PoiKind(StrEnum):
 
     @property
     def label_zh(self) -> str:
-        return {"geohazard": "地质灾害隐患点", "dangerous_house": "危房",
-                "reservoir": "山塘水库", "shelter": "避灾安置点"}[self.value]
+        return {
+            "geohazard": "地质灾害隐患点",
+            "dangerous_house": "危房",
+            "reservoir": "山塘水库",
+            "shelter": "避灾安置点",
+        }[self.value]
 
 
 class Poi(Base):
@@ -32,14 +36,12 @@ class Poi(Base):
     kind: Mapped[PoiKind] = mapped_column(str_enum(PoiKind, 20))
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
-    geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False),
-                         nullable=False)
+    geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False), nullable=False)
     village_code: Mapped[str | None] = mapped_column(String(32))
     township_code: Mapped[str | None] = mapped_column(String(32))
     attributes: Mapped[dict] = mapped_column(JSONB, default=dict)
     source_file: Mapped[str | None] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
-                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
         UniqueConstraint("kind", "code", name="poi_kind_code_key"),

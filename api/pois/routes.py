@@ -15,9 +15,12 @@ router = APIRouter(prefix="/api/v1", tags=["points"], dependencies=[Depends(curr
 
 
 @router.get("/pois", response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
-async def list_pois(tx: Tx, kind: PoiKind | None = None,
-                    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")]
-                    = None, township: str | None = None) -> Response:
+async def list_pois(
+    tx: Tx,
+    kind: PoiKind | None = None,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    township: str | None = None,
+) -> Response:
     """Hazard points (地质灾害点, 危房, 山塘水库) and shelters (避灾安置点) as GeoJSON."""
     box = parse_bbox(bbox)
     body = await tx(lambda s: pois_geojson(session=s, kind=kind, bbox=box, township=township))

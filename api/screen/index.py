@@ -128,8 +128,9 @@ class EventIndex:
     columns: Columns | None = None
     categories: Codes = field(default_factory=Codes)
     areas: Codes = field(default_factory=lambda: Codes(("",)))
-    routing: Codes = field(default_factory=lambda: Codes(("inside", "border", "nearest",
-                                                          "unrouted")))
+    routing: Codes = field(
+        default_factory=lambda: Codes(("inside", "border", "nearest", "unrouted"))
+    )
     statuses: Codes = field(default_factory=lambda: Codes(STATUSES))
     max_id: int = 0
     max_updated: int = 0
@@ -162,10 +163,22 @@ class EventIndex:
         buffer = io.StringIO()
         cursor.copy_expert(cursor.mogrify(sql, params).decode(), buffer)
         buffer.seek(0)
-        return pd.read_csv(buffer, header=None, names=_NAMES, keep_default_na=False,
-                           na_values={"lon": [""], "lat": [""]},
-                           dtype={"status": str, "category": str, "township": str,
-                                  "village": str, "grid": str, "routing": str, "urgency": str})
+        return pd.read_csv(
+            buffer,
+            header=None,
+            names=_NAMES,
+            keep_default_na=False,
+            na_values={"lon": [""], "lat": [""]},
+            dtype={
+                "status": str,
+                "category": str,
+                "township": str,
+                "village": str,
+                "grid": str,
+                "routing": str,
+                "urgency": str,
+            },
+        )
 
     def _to_columns(self, frame: pd.DataFrame, noticed_ms: int) -> Columns:
         lon = frame["lon"].to_numpy("float64", copy=True)
@@ -173,7 +186,11 @@ class EventIndex:
         located = np.isfinite(lon) & np.isfinite(lat)
         ux, uy = unit_mercator(np.where(located, lon, 0.0), np.where(located, lat, 0.0))
         return Columns(
-            id=frame["id"].to_numpy("int64", copy=True), lon=lon, lat=lat, ux=ux, uy=uy,
+            id=frame["id"].to_numpy("int64", copy=True),
+            lon=lon,
+            lat=lat,
+            ux=ux,
+            uy=uy,
             status=self.statuses.encode_series(frame["status"]).astype("int8"),
             category=self.categories.encode_series(frame["category"]).astype("int16"),
             township=self.areas.encode_series(frame["township"]),
@@ -196,14 +213,17 @@ class EventIndex:
         frame = self._fetch(session, "", {})
         self.columns = self._to_columns(frame, 0)
         self._after_read(frame)
-        log.info("screen index: %d events loaded in %.1f s", len(frame),
-                 time.perf_counter() - started)
+        log.info(
+            "screen index: %d events loaded in %.1f s", len(frame), time.perf_counter() - started
+        )
 
     def _refresh(self, session: Session) -> None:
         # Rows added since, or changed since (a second of margin for clocks and commits).
-        frame = self._fetch(session, "WHERE e.id > %(max_id)s OR e.updated_at > "
-                            "to_timestamp(%(since)s / 1000000.0)",
-                            {"max_id": self.max_id, "since": self.max_updated - 1_000_000})
+        frame = self._fetch(
+            session,
+            "WHERE e.id > %(max_id)s OR e.updated_at > to_timestamp(%(since)s / 1000000.0)",
+            {"max_id": self.max_id, "since": self.max_updated - 1_000_000},
+        )
         if len(frame):
             self._merge(self._to_columns(frame, int(time.time() * 1000)))
             self._after_read(frame)
@@ -235,14 +255,28 @@ class EventIndex:
         old.noticed[rows] = noticed
         fresh = ~held
         if fresh.any():
-            self.columns = Columns(**{
-                name: np.concatenate([getattr(old, name), getattr(new, name)[fresh]])
-                for name in (*_FIELDS, "noticed")})
+            self.columns = Columns(
+                **{
+                    name: np.concatenate([getattr(old, name), getattr(new, name)[fresh]])
+                    for name in (*_FIELDS, "noticed")
+                }
+            )
 
 
 _FIELDS = tuple(name for name in Columns.__dataclass_fields__ if name != "noticed")
-_WATCHED = ("status", "category", "grid", "assigned", "handled", "closed", "due", "at_risk",
-            "overdue", "lon", "lat")
+_WATCHED = (
+    "status",
+    "category",
+    "grid",
+    "assigned",
+    "handled",
+    "closed",
+    "due",
+    "at_risk",
+    "overdue",
+    "lon",
+    "lat",
+)
 
 
 _index = EventIndex()

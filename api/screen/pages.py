@@ -14,21 +14,28 @@ from map_ui.basemaps import BasemapConfig
 from map_ui.screen import ScreenConfig
 
 
-def screen_config(*, session: Session, actor: Actor, area_code: str | None,
-                  settings: Settings) -> ScreenConfig:
+def screen_config(
+    *, session: Session, actor: Actor, area_code: str | None, settings: Settings
+) -> ScreenConfig:
     """The screen of the actor's township (or of the whole set for the county), or one area."""
     area = area_bounds(session, area_code) if area_code else None
     if area_code and area is None:
-        raise NotFound(f"there is no area {area_code!r} in the active boundary set",
-                       field="area")
+        raise NotFound(f"there is no area {area_code!r} in the active boundary set", field="area")
     place = page_area(session=session, settings=settings, township_code=actor.township_code)
     return ScreenConfig(
-        place=area["name"] if area else place.name, township_code=actor.township_code,
-        user_name=actor.name, user_role=actor.role.value, bounds=place.bounds, area=area,
+        place=area["name"] if area else place.name,
+        township_code=actor.township_code,
+        user_name=actor.name,
+        user_role=actor.role.value,
+        bounds=place.bounds,
+        area=area,
         levels=tuple(level.value for level in place.levels),
         boundary_set=place.boundary_set,
-        basemap=BasemapConfig(default=settings.basemap, tianditu_key=settings.tianditu_key,
-                              tianditu_style=settings.tianditu_style),
+        basemap=BasemapConfig(
+            default=settings.basemap,
+            tianditu_key=settings.tianditu_key,
+            tianditu_style=settings.tianditu_style,
+        ),
         action_labels=timeline_labels(),
         screen_actions=tuple(a.value for a, spec in ACTIONS.items() if spec.on_screen),
     )

@@ -24,18 +24,24 @@ def screen_filters(
     range_: Annotated[str, Query(alias="range", description="today, 7d, 30d or all")] = "30d",
     date_from: Annotated[datetime | None, Query(alias="from")] = None,
     date_to: Annotated[datetime | None, Query(alias="to")] = None,
-    status: Annotated[list[str] | None,
-                      Query(description="statuses, or open/at_risk/overdue")] = None,
+    status: Annotated[
+        list[str] | None, Query(description="statuses, or open/at_risk/overdue")
+    ] = None,
     category: str | None = None,
     platform: str | None = None,
     area: str | None = None,
 ) -> ScreenFilters:
     """The filters of the screen, the same on every endpoint (and in the page's URL)."""
 
-    return ScreenFilters(range=range_, date_from=date_from and clock.aware(date_from),
-                         date_to=date_to and clock.aware(date_to),
-                         statuses=tuple(status or ()), category=category or None,
-                         platform=platform or None, area=area or None)
+    return ScreenFilters(
+        range=range_,
+        date_from=date_from and clock.aware(date_from),
+        date_to=date_to and clock.aware(date_to),
+        statuses=tuple(status or ()),
+        category=category or None,
+        platform=platform or None,
+        area=area or None,
+    )
 
 
 Filters = Annotated[ScreenFilters, Depends(screen_filters)]
@@ -47,18 +53,29 @@ Zoom = Annotated[float, Query(ge=0, le=22)]
 async def summary(tx: Tx, actor: CurrentActor, filters: Filters) -> dict:
     """Today's figures, counts by status, 大类 and platform, and the 30-day trend."""
     now = clock.now()
-    return await tx(lambda s: service.summary(session=s, index=event_index(), actor=actor,
-                                              filters=filters, now=now))
+    return await tx(
+        lambda s: service.summary(
+            session=s, index=event_index(), actor=actor, filters=filters, now=now
+        )
+    )
 
 
 @router.get("/map")
-async def map_view(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox,
-                   zoom: Zoom) -> dict:
+async def map_view(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox, zoom: Zoom) -> dict:
     """The events in view as GeoJSON points: single events when few, else clusters."""
     box = parse_bbox(bbox)
     now = clock.now()
-    return await tx(lambda s: service.map_view(session=s, index=event_index(), actor=actor,
-                                               filters=filters, bbox=box, zoom=zoom, now=now))
+    return await tx(
+        lambda s: service.map_view(
+            session=s,
+            index=event_index(),
+            actor=actor,
+            filters=filters,
+            bbox=box,
+            zoom=zoom,
+            now=now,
+        )
+    )
 
 
 @router.get("/heat")
@@ -66,26 +83,44 @@ async def heat(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox, zoom: 
     """Weighted points for the heat layer."""
     box = parse_bbox(bbox)
     now = clock.now()
-    return await tx(lambda s: service.heat(session=s, index=event_index(), actor=actor,
-                                           filters=filters, bbox=box, zoom=zoom, now=now))
+    return await tx(
+        lambda s: service.heat(
+            session=s,
+            index=event_index(),
+            actor=actor,
+            filters=filters,
+            bbox=box,
+            zoom=zoom,
+            now=now,
+        )
+    )
 
 
 @router.get("/lists")
 async def lists(tx: Tx, actor: CurrentActor, filters: Filters) -> dict:
     """Newest events, overdue and at-risk events, open supervision orders."""
     now = clock.now()
-    return await tx(lambda s: service.lists(session=s, index=event_index(), actor=actor,
-                                            filters=filters, now=now))
+    return await tx(
+        lambda s: service.lists(
+            session=s, index=event_index(), actor=actor, filters=filters, now=now
+        )
+    )
 
 
 @router.get("/changes")
-async def changes(tx: Tx, actor: CurrentActor, filters: Filters,
-                  since: Annotated[int, Query(ge=0, description="cursor of the last answer")]
-                  ) -> dict:
+async def changes(
+    tx: Tx,
+    actor: CurrentActor,
+    filters: Filters,
+    since: Annotated[int, Query(ge=0, description="cursor of the last answer")],
+) -> dict:
     """How many events (in the filters) changed since the cursor, and the newest of them."""
     now = clock.now()
-    return await tx(lambda s: service.changes(session=s, index=event_index(), actor=actor,
-                                              filters=filters, since_ms=since, now=now))
+    return await tx(
+        lambda s: service.changes(
+            session=s, index=event_index(), actor=actor, filters=filters, since_ms=since, now=now
+        )
+    )
 
 
 @router.post("/within")
@@ -94,20 +129,33 @@ async def within(body: WithinIn, tx: Tx, actor: CurrentActor) -> dict:
     if (body.geometry is None) == (body.circle is None):
         raise InvalidInput("give either geometry (a GeoJSON Polygon) or circle", field="geometry")
     try:
-        shape = (polygon_from_geojson(body.geometry) if body.geometry is not None
-                 else circle(body.circle.lon, body.circle.lat, body.circle.radius_m))
+        shape = (
+            polygon_from_geojson(body.geometry)
+            if body.geometry is not None
+            else circle(body.circle.lon, body.circle.lat, body.circle.radius_m)
+        )
     except ValueError as exc:
         raise InvalidInput(str(exc), field="geometry") from None
-    filters = ScreenFilters(range=body.range, statuses=tuple(body.status),
-                            category=body.category or None, platform=body.platform or None,
-                            area=body.area or None)
+    filters = ScreenFilters(
+        range=body.range,
+        statuses=tuple(body.status),
+        category=body.category or None,
+        platform=body.platform or None,
+        area=body.area or None,
+    )
     now = clock.now()
-    return await tx(lambda s: service.within(session=s, index=event_index(), actor=actor,
-                                             filters=filters, shape=shape, now=now))
+    return await tx(
+        lambda s: service.within(
+            session=s, index=event_index(), actor=actor, filters=filters, shape=shape, now=now
+        )
+    )
 
 
 @router.get("/search")
-async def search(tx: Tx, actor: CurrentActor,
-                 q: Annotated[str, Query(max_length=100, description="id, words, area")]) -> dict:
+async def search(
+    tx: Tx,
+    actor: CurrentActor,
+    q: Annotated[str, Query(max_length=100, description="id, words, area")],
+) -> dict:
     """Events by number or words, and areas by name or code."""
     return await tx(lambda s: service.search(session=s, actor=actor, q=q))

@@ -55,5 +55,8 @@ def test_the_quick_head_is_alembics_head(database_url):
 
     from api.migrate import alembic_config, head_revision, pending
 
-    assert head_revision() == ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    assert (
+        head_revision()
+        == ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    )
     assert pending(database_url) == (head_revision(), head_revision())

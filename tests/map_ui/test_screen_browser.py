@@ -55,8 +55,14 @@ MARKER_ELEMENT = """
 
 
 def _post(base: str, headers: dict, **fields) -> dict:
-    body = {"category_code": "0102", "source": "grid_worker", "lon": 119.175, "lat": 29.05,
-            "external_id": f"screen-{uuid.uuid4()}", **fields}
+    body = {
+        "category_code": "0102",
+        "source": "grid_worker",
+        "lon": 119.175,
+        "lat": 29.05,
+        "external_id": f"screen-{uuid.uuid4()}",
+        **fields,
+    }
     answer = httpx.post(f"{base}/api/v1/events", headers=headers, json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()
@@ -64,8 +70,9 @@ def _post(base: str, headers: dict, **fields) -> dict:
 
 @pytest.fixture(scope="module")
 def commander_headers(live_server) -> dict[str, str]:
-    answer = httpx.post(f"{live_server}/api/v1/auth/token",
-                        data={"username": "zhs", "password": DEMO_PASSWORD})
+    answer = httpx.post(
+        f"{live_server}/api/v1/auth/token", data={"username": "zhs", "password": DEMO_PASSWORD}
+    )
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
@@ -83,17 +90,24 @@ def township_point(live_server, commander_headers) -> tuple[float, float]:
     raise AssertionError("the demo has no grid in 龙洲街道")
 
 
-def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
-                                                 township_point):
+def test_the_duty_officer_works_from_the_screen(live_server, commander_headers, township_point):
     lon, lat = township_point
-    xss = _post(live_server, commander_headers, lon=lon, lat=lat,
-                title="<img src=x onerror=alert(1)>", description="<script>alert(1)</script>")
+    xss = _post(
+        live_server,
+        commander_headers,
+        lon=lon,
+        lat=lat,
+        title="<img src=x onerror=alert(1)>",
+        description="<script>alert(1)</script>",
+    )
     OUTPUT.mkdir(exist_ok=True)
     with chromium_page(viewport=(1920, 1080)) as (page, requests, dialogs):
         sign_in_page(page, live_server, "zhs", DEMO_PASSWORD, next_path="/screen")
-        page.wait_for_function(f"() => {{ const c = ({LAYERS})(); "
-                               "return c.village > 0 && (c.events + c.clusters) > 0; }",
-                               timeout=20_000)
+        page.wait_for_function(
+            f"() => {{ const c = ({LAYERS})(); "
+            "return c.village > 0 && (c.events + c.clusters) > 0; }",
+            timeout=20_000,
+        )
 
         # The layers: boundaries of every level that is switched on, events or clusters.
         counts = page.evaluate(LAYERS)
@@ -115,21 +129,26 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
             assert name in control
 
         # The figures on the panel are the API's own counts.
-        page.wait_for_function("() => document.querySelector('[data-figure=received] b')"
-                               ".textContent !== '0'", timeout=15_000)
-        summary = httpx.get(f"{live_server}/api/v1/screen/summary?range=30d",
-                            headers=commander_headers).json()
+        page.wait_for_function(
+            "() => document.querySelector('[data-figure=received] b').textContent !== '0'",
+            timeout=15_000,
+        )
+        summary = httpx.get(
+            f"{live_server}/api/v1/screen/summary?range=30d", headers=commander_headers
+        ).json()
         for figure in ("received", "closed", "overdue", "at_risk", "escalated"):
             shown = page.locator(f"[data-figure={figure}] b").inner_text()
             assert int(shown) == summary["today"][figure], figure
         today = time.strftime("%Y-%m-%dT00:00:00+08:00", time.gmtime(time.time() + 8 * 3600))
-        received = httpx.get(f"{live_server}/api/v1/events",
-                             params={"reported_from": today, "township": TOWNSHIP,
-                                     "limit": 1},
-                             headers=commander_headers).json()["total"]
+        received = httpx.get(
+            f"{live_server}/api/v1/events",
+            params={"reported_from": today, "township": TOWNSHIP, "limit": 1},
+            headers=commander_headers,
+        ).json()["total"]
         assert summary["today"]["received"] >= received  # plus unrouted events it may see
-        overdue = httpx.get(f"{live_server}/api/v1/queues/overdue?limit=500",
-                            headers=commander_headers).json()
+        overdue = httpx.get(
+            f"{live_server}/api/v1/queues/overdue?limit=500", headers=commander_headers
+        ).json()
         assert summary["today"]["overdue"] == len(overdue)
 
         # The markup event shows as text in the list and in its card, and runs nothing.
@@ -152,9 +171,11 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
         card.locator("form[data-action=accept] button[type=submit]").click()
         page.wait_for_function(
             "() => document.querySelector('#sx-card .sx-chip').textContent === '已受理'",
-            timeout=10_000)
-        after = httpx.get(f"{live_server}/api/v1/events/{xss['id']}",
-                          headers=commander_headers).json()
+            timeout=10_000,
+        )
+        after = httpx.get(
+            f"{live_server}/api/v1/events/{xss['id']}", headers=commander_headers
+        ).json()
         assert after["status"] == "accepted" and after["version"] == xss["version"] + 1
         page.locator("#sx-card .sx-close").click()
 
@@ -165,13 +186,17 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
         latlng = page.evaluate(
             "([x, y]) => { const m = Shuxin.screen.state().map; const r = m.getContainer()"
             ".getBoundingClientRect(); const ll = m.containerPointToLatLng([x - r.left, "
-            "y - r.top]); return [ll.lng, ll.lat]; }", [x, y])
+            "y - r.top]); return [ll.lng, ll.lat]; }",
+            [x, y],
+        )
         page.mouse.click(x, y)
         popup = page.locator(".leaflet-popup-content .sx-where")
         popup.wait_for(timeout=10_000)
-        routed = httpx.get(f"{live_server}/api/v1/route",
-                           params={"lon": round(latlng[0], 6), "lat": round(latlng[1], 6)},
-                           headers=commander_headers).json()
+        routed = httpx.get(
+            f"{live_server}/api/v1/route",
+            params={"lon": round(latlng[0], 6), "lat": round(latlng[1], 6)},
+            headers=commander_headers,
+        ).json()
         expected = routed["grid"]["name"] if routed["grid"] else "不在任何网格内"
         assert popup.locator("strong").inner_text() == expected
         page.keyboard.press("Escape")
@@ -179,8 +204,9 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
         # Draw a polygon with the mouse; the count shown is the API's count for that shape.
         page.locator(".leaflet-draw-draw-polygon").click()
         corners = [(0.30, 0.30), (0.70, 0.30), (0.70, 0.70), (0.30, 0.70)]
-        points = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-                  for fx, fy in corners]
+        points = [
+            (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy) for fx, fy in corners
+        ]
         for px, py in points:
             page.mouse.click(px, py)
             page.wait_for_timeout(150)
@@ -191,18 +217,29 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
             "(pts) => { const m = Shuxin.screen.state().map; const r = m.getContainer()"
             ".getBoundingClientRect(); return pts.map(([x, y]) => { const ll = "
             "m.containerPointToLatLng([x - r.left, y - r.top]); return [ll.lng, ll.lat]; }); }",
-            points)
-        within = httpx.post(f"{live_server}/api/v1/screen/within", headers=commander_headers,
-                            json={"range": "30d", "geometry": {
-                                "type": "Polygon", "coordinates": [ring + [ring[0]]]}}).json()
+            points,
+        )
+        within = httpx.post(
+            f"{live_server}/api/v1/screen/within",
+            headers=commander_headers,
+            json={
+                "range": "30d",
+                "geometry": {"type": "Polygon", "coordinates": [ring + [ring[0]]]},
+            },
+        ).json()
         assert int(drawn.inner_text()) == within["count"]
         assert within["count"] > 0
 
         page.screenshot(path=str(OUTPUT / "screen-1920x1080.png"))
 
         # Live: an event reported now shows on the open page within 10 seconds.
-        fresh = _post(live_server, commander_headers, lon=lon, lat=lat,
-                      title=f"实时测试 {uuid.uuid4().hex[:6]}")
+        fresh = _post(
+            live_server,
+            commander_headers,
+            lon=lon,
+            lat=lat,
+            title=f"实时测试 {uuid.uuid4().hex[:6]}",
+        )
         started = time.monotonic()
         newest.get_by_text(fresh["title"]).wait_for(timeout=10_000)
         assert time.monotonic() - started < 10
@@ -213,25 +250,34 @@ def test_the_duty_officer_works_from_the_screen(live_server, commander_headers,
         assert dialogs == [], "markup in an event ran as script"
 
     server = urlparse(live_server).netloc
-    elsewhere = [u for u in requests if urlparse(u).netloc not in (server, "")
-                 and not re.match(r"^(data|blob):", u)]
+    elsewhere = [
+        u
+        for u in requests
+        if urlparse(u).netloc not in (server, "") and not re.match(r"^(data|blob):", u)
+    ]
     assert elsewhere == [], f"the screen asked other hosts: {elsewhere}"
 
 
 def test_the_screen_needs_a_signed_in_command_room_user(live_server):
     answer = httpx.get(f"{live_server}/screen", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
-    token = httpx.post(f"{live_server}/api/v1/auth/token",
-                       data={"username": "zhifa", "password": DEMO_PASSWORD}).json()
-    refused = httpx.get(f"{live_server}/api/v1/screen/summary",
-                        headers={"Authorization": f"Bearer {token['access_token']}"})
+    token = httpx.post(
+        f"{live_server}/api/v1/auth/token", data={"username": "zhifa", "password": DEMO_PASSWORD}
+    ).json()
+    refused = httpx.get(
+        f"{live_server}/api/v1/screen/summary",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
     assert refused.status_code == 403
     assert "command screen" in refused.json()["message"]
 
 
 def test_an_emergency_shows_in_red_with_hazards_and_shelters(live_server, commander_headers):
-    declared = httpx.post(f"{live_server}/api/v1/mode", headers=commander_headers, json={
-        "mode": "emergency", "level": "II", "reason": "台风过境，启动防台II级响应"})
+    declared = httpx.post(
+        f"{live_server}/api/v1/mode",
+        headers=commander_headers,
+        json={"mode": "emergency", "level": "II", "reason": "台风过境，启动防台II级响应"},
+    )
     assert declared.status_code == 201, declared.text
     try:
         with chromium_page(viewport=(1366, 768)) as (page, _, _):
@@ -244,8 +290,11 @@ def test_an_emergency_shows_in_red_with_hazards_and_shelters(live_server, comman
             OUTPUT.mkdir(exist_ok=True)
             page.screenshot(path=str(OUTPUT / "screen-emergency-1366x768.png"))
     finally:
-        httpx.post(f"{live_server}/api/v1/mode", headers=commander_headers,
-                   json={"mode": "peacetime", "reason": "解除响应"})
+        httpx.post(
+            f"{live_server}/api/v1/mode",
+            headers=commander_headers,
+            json={"mode": "peacetime", "reason": "解除响应"},
+        )
 
 
 def test_the_page_is_small(live_server):
