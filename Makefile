@@ -12,7 +12,7 @@ export SHUXIN_HOME ?= $(CURDIR)/.shuxin
 demo: setup
 	$(SHUXIN) demo
 
-test: setup
+test: setup lint
 	$(PY) -m pytest
 
 setup: system-deps venv assets
@@ -33,8 +33,11 @@ assets: map_ui/static/vendor/manifest.json
 map_ui/static/vendor/manifest.json: map_ui/assets/package.json map_ui/assets/package-lock.json map_ui/assets/build.py
 	$(PY) map_ui/assets/build.py
 
+LINTED := api gis map_ui tests benchmarks data/boundaries
+
 lint: venv
-	$(VENV)/bin/ruff check api gis map_ui tests benchmarks data/boundaries
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 bench: setup
 	$(PY) benchmarks/routing.py
