@@ -50,7 +50,7 @@ COMMANDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     ),
     "demo": (
         "api.cli.demo:demo",
-        "Load the demo (synthetic boundaries, real names and codes; demo events).",
+        "Load the Longyou demo (synthetic boundaries, real names and codes; demo events).",
         {},
     ),
     "serve": (

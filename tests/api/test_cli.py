@@ -431,3 +431,39 @@ def test_route_file_with_a_missing_column_names_the_columns(shuxin, demo_loaded,
     assert "'lng'" in output(result)
     assert "id, x, y" in output(result)
     assert not target.exists()
+
+
+def test_help_lists_every_command_with_its_own_first_line(shuxin):
+    """`shuxin --help` lists the commands from a table, without importing them: each line there
+    is the command's own (so the listing cannot drift from the commands)."""
+    import inspect
+
+    from api.cli.main import COMMANDS, load_command
+
+    listing = shuxin("--help")
+    assert listing.returncode == 0, listing.stderr
+    for name, (_, short_help, _settings) in COMMANDS.items():
+        command = load_command(name)
+        own = inspect.cleandoc(command.help or "").splitlines()[0]
+        assert own == short_help, name
+        assert name in listing.stdout
+
+
+def test_the_help_and_deadline_commands_import_nothing_of_the_web_app():
+    """They must start at once: no FastAPI, SQLAlchemy, pandas or geopandas is imported."""
+    code = (
+        "import sys\n"
+        "from api.cli.main import app\n"
+        "try:\n"
+        "    app(['deadline', '--from', '2026-11-20 16:00', '--working-hours', '8'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('fastapi', 'sqlalchemy', 'pandas', 'geopandas')\n"
+        "         if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert "2026-11-23 16:30" in run.stdout, run.stderr
+    assert "HEAVY []" in run.stdout, run.stdout

@@ -76,3 +76,21 @@ def test_map_keeps_the_configured_bounds():
     m = build_overview_map(OverviewConfig(bounds=(119.0, 28.8, 119.4, 29.2)))
     assert "fitBounds" in m.get_root().render() and "animate: false" in m.get_root().render()
     assert "[[28.8, 119.0], [29.2, 119.4]]" in m.get_root().render()
+
+
+def test_a_set_of_grids_only_opens_with_its_grids_shown():
+    """A set of grids only (Boston's wards) used to open on an empty map: the grid layer was
+    off by default. The top two levels a set has are the ones switched on."""
+    from map_ui.overview import OverviewConfig, build_overview_map
+
+    def shown(levels: tuple[str, ...]) -> dict[str, bool]:
+        m = build_overview_map(OverviewConfig(bounds=(-71.2, 42.2, -71.0, 42.4), levels=levels))
+        layers = [c for c in m._children.values() if getattr(c, "layer_name", None)]
+        return {
+            c.layer_name: c.show for c in layers if c.layer_name in ("乡镇/街道", "村/社区", "网格")
+        }
+
+    assert shown(("grid",)) == {"网格": True}
+    assert shown(("township", "village", "grid")) == {"乡镇/街道": True, "村/社区": True,
+                                                     "网格": False}  # fmt: skip
+    assert shown(("village", "grid")) == {"村/社区": True, "网格": True}
