@@ -7,6 +7,8 @@ moves between threads.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Annotated, TypeVar
@@ -19,7 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from api.database import session_scope
 from api.settings import Settings, get_settings
 from api.users.security import read_token
-from api.users.service import Actor, Unauthorized, actor_for
+from api.users.service import (
+    API_KEY_PREFIX,
+    Actor,
+    Unauthorized,
+    actor_for,
+    actor_for_api_key,
+)
 
 T = TypeVar("T")
 
@@ -100,6 +108,62 @@ async def current_actor(
 def forget_actors() -> None:
     """Drop the cached actors (tests, and after changing users in this process)."""
     _actors.clear()
+    _key_actors.clear()
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+_key_actors: dict[str, tuple[float, Actor]] = {}
+
+
+async def _api_key(request: Request, bearer: str | None) -> str | None:
+    """An API key sent as the bearer token, as HTTP Basic (the key as password or user name),
+    or as the `api_key` parameter (Open311: in the query, or the form of a POST)."""
+    if bearer and bearer.startswith(API_KEY_PREFIX):
+        return bearer
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            raise Unauthorized("the Basic authorization header is not valid base64") from None
+        for candidate in (password, user):
+            if candidate.startswith(API_KEY_PREFIX):
+                return candidate
+        raise Unauthorized(
+            "HTTP Basic takes an API key (shuxin users api-key LOGIN) as the password"
+        )
+    key = request.query_params.get("api_key")
+    if key is None and request.method == "POST":
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            value = (await request.form()).get("api_key")
+            key = value if isinstance(value, str) else None
+    return key
+
+
+async def client_actor(
+    request: Request,
+    settings: SettingsDep,
+    tx: Tx,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Actor:
+    """Who a program or a person is on the standards' doors (OGC API Features, Open311): the
+    signed-in user as `current_actor` says, or the user an API key belongs to. 401 otherwise."""
+    key = await _api_key(request, bearer)
+    if key is None:
+        return await current_actor(request, settings, tx, bearer)
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    now = time.monotonic()
+    cached = _key_actors.get(digest)
+    if cached is not None and now - cached[0] < _ACTOR_TTL_S:
+        return cached[1]
+    actor = await tx(lambda session: actor_for_api_key(session, key))
+    if actor is None:
+        _key_actors.pop(digest, None)
+        raise Unauthorized("this API key is not valid, has been revoked, or its user is disabled")
+    _key_actors[digest] = (now, actor)
+    return actor
+
+
+ClientActor = Annotated[Actor, Depends(client_actor)]

@@ -7,12 +7,13 @@ from api.mode.models import ModeChange
 from api.pois.models import Poi
 from api.supervision.models import Supervision
 from api.units.models import Unit
-from api.users.models import User
+from api.users.models import ApiKey, User
 from gis.models import Area, Base, BoundarySet
 
 metadata = Base.metadata
 
 __all__ = [
+    "ApiKey",
     "Area",
     "Attachment",
     "BoundarySet",

@@ -44,17 +44,24 @@ from shapely.geometry.base import BaseGeometry
 __all__ = [
     "BD09",
     "CGCS2000",
+    "CRS84_URI",
     "GCJ02",
     "WGS84",
     "bd09_to_gcj02",
+    "axes_to_wgs84",
     "bd09_to_wgs84",
+    "epsg_uri",
     "from_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "northing_first",
     "out_of_china",
     "parse_crs",
+    "parse_crs_uri",
     "to_wgs84",
+    "transform_geometries_axes",
     "transform_geometries_to_wgs84",
+    "wgs84_to_axes",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -426,3 +433,88 @@ def transform_geometries_to_wgs84(
     if key in (WGS84, CGCS2000):
         return array.copy()
     return shapely.transform(array, _coordinate_function(key), include_z=None)
+
+
+# --------------------------------------------------------------------------- OGC CRS URIs
+
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+"""WGS84 longitude/latitude: the default CRS of OGC API Features and of GeoJSON."""
+_EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
+_URI_PATTERNS = (
+    re.compile(r"^https?://www\.opengis\.net/def/crs/epsg/0/(\d{1,7})$"),
+    re.compile(r"^urn:ogc:def:crs:epsg:[\d.]*:(\d{1,7})$"),
+    re.compile(r"^\[?epsg:(\d{1,7})\]?$"),
+)
+_CRS84_NAMES = {
+    CRS84_URI.lower(),
+    "https://www.opengis.net/def/crs/ogc/1.3/crs84",
+    "urn:ogc:def:crs:ogc:1.3:crs84",
+    "[ogc:crs84]",
+    "ogc:crs84",
+}
+
+
+def epsg_uri(code: int | None) -> str:
+    """The OGC URI of an EPSG code; None is CRS84 (lon/lat)."""
+    return CRS84_URI if code is None else _EPSG_URI.format(code=code)
+
+
+def parse_crs_uri(value: str) -> int | None:
+    """The EPSG code an OGC CRS URI (or `urn:ogc:def:crs:EPSG::N`, `[EPSG:N]`) names; None for
+    CRS84. ValueError for anything else."""
+    key = value.strip().lower()
+    if key in _CRS84_NAMES:
+        return None
+    for pattern in _URI_PATTERNS:
+        match = pattern.match(key)
+        if match:
+            return int(match.group(1))
+    raise ValueError(
+        f"a CRS must be given as a URI such as {CRS84_URI} or "
+        f"{_EPSG_URI.format(code=4490)}; got {value!r}"
+    )
+
+
+@lru_cache(maxsize=64)
+def northing_first(code: int | None) -> bool:
+    """True when the EPSG CRS's first axis points north or south (EPSG:4326 and 4490 are
+    lat/lon, EPSG:4549 is northing/easting); CRS84 (None) is lon/lat."""
+    if code is None:
+        return False
+    crs = _epsg_crs(code)
+    if crs is None:
+        raise ValueError(f"EPSG:{code} is not known to PROJ")
+    return crs.axis_info[0].direction.lower() in ("north", "south")
+
+
+def wgs84_to_axes(lon: Any, lat: Any, code: int | None) -> tuple[FloatOrArray, FloatOrArray]:
+    """WGS84 degrees to the coordinates of EPSG `code` (None: CRS84) in that CRS's own axis
+    order: (lat, lon) for EPSG:4326/4490, (northing, easting) for EPSG:4549, (x, y) for CRS84
+    and EPSG:3857."""
+    x, y = (lon, lat) if code is None else from_wgs84(lon, lat, code)
+    return (y, x) if northing_first(code) else (x, y)
+
+
+def axes_to_wgs84(a: Any, b: Any, code: int | None) -> tuple[FloatOrArray, FloatOrArray]:
+    """Coordinates in EPSG `code`'s own axis order (None: CRS84, lon/lat) to WGS84 (lon, lat)."""
+    x, y = (b, a) if northing_first(code) else (a, b)
+    return (x, y) if code is None else to_wgs84(x, y, code)
+
+
+def transform_geometries_axes(
+    geoms: npt.NDArray[np.object_], code: int | None, *, to_wgs84_from: bool = False
+) -> npt.NDArray[np.object_]:
+    """Shapely geometries from WGS84 to EPSG `code` in its axis order (or back to WGS84 with
+    `to_wgs84_from`); CRS84 (None) leaves them as they are."""
+    if code is None:
+        return geoms
+    convert = axes_to_wgs84 if to_wgs84_from else wgs84_to_axes
+
+    def apply(coords: _Array) -> _Array:
+        out = np.array(coords, dtype=np.float64)
+        a, b = convert(out[:, 0].copy(), out[:, 1].copy(), code)
+        out[:, 0] = a
+        out[:, 1] = b
+        return out
+
+    return shapely.transform(geoms, apply)

@@ -55,6 +55,23 @@ class EventStatus(StrEnum):
     returned = "returned"  # 已退回
     escalated = "escalated"  # 已上报县级
 
+    @property
+    def label_zh(self) -> str:
+        return _STATUS_LABELS_ZH[self]
+
+
+_STATUS_LABELS_ZH = {
+    EventStatus.reported: "待受理",
+    EventStatus.accepted: "已受理",
+    EventStatus.assigned: "已交办",
+    EventStatus.acknowledged: "已签收",
+    EventStatus.in_progress: "处置中",
+    EventStatus.handled: "已处置",
+    EventStatus.closed: "已结案",
+    EventStatus.rejected: "不予受理",
+    EventStatus.returned: "已退回",
+    EventStatus.escalated: "已上报县级",
+}
 
 OPEN_STATES: frozenset[EventStatus] = frozenset(
     {

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from geoalchemy2 import Geometry
 from geoalchemy2.functions import ST_X, ST_Y
 from sqlalchemy import (
     Column,
+    ColumnElement,
     DateTime,
     Integer,
     Select,
@@ -48,6 +49,7 @@ from api.events.schemas import (
 from api.events.transitions import SystemEntry, allowed_actions
 from api.events.visibility import find_visible, visible_clause, visible_event
 from api.events.workflow import tasks_of
+from api.paging import Page, keyset_page
 from api.routing.service import cached_router, router_for_token
 from api.users.models import Role
 from api.users.service import Actor
@@ -339,6 +341,38 @@ def list_events(
     if with_total:
         total = session.scalar(select(func.count()).select_from(Event).where(where))
     return events, total
+
+
+def events_page(
+    *,
+    session: Session,
+    actor: Actor,
+    where: Sequence[ColumnElement[bool]],
+    after: int | None = None,
+    before: int | None = None,
+    limit: int,
+    count: bool = True,
+) -> Page[Event]:
+    """Events the actor may see matching `where`, by id (keyset: stable while events come in):
+    the page after the id `after` (or before `before`), and how many match in all."""
+    return keyset_page(
+        session,
+        select(Event),
+        key=Event.id,
+        where=[visible_clause(actor), *where],
+        after=after,
+        before=before,
+        limit=limit,
+        count=count,
+        scalars=True,
+    )
+
+
+def first_report_time(*, session: Session, actor: Actor) -> datetime | None:
+    """When the earliest event the actor may see was reported."""
+    return session.scalar(
+        select(Event.created_at).where(visible_clause(actor)).order_by(Event.created_at).limit(1)
+    )
 
 
 def _lonlat(session: Session, events: list[Event]) -> dict[int, tuple[float, float]]:

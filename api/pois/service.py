@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from api.errors import InvalidInput
+from api.paging import Page, keyset_page
 from api.pois.models import Poi, PoiKind
 from api.routing.service import current_router
 from gis.crs import parse_crs, to_wgs84
@@ -163,3 +166,56 @@ def pois_geojson(
         FROM poi WHERE {" AND ".join(where)}
     """
     return session.execute(text(sql), params).scalar_one()
+
+
+@dataclass(frozen=True)
+class PoiRow:
+    """One point as the feature services serve it (WGS84 lon/lat)."""
+
+    id: int
+    kind: PoiKind
+    code: str
+    name: str
+    village_code: str | None
+    township_code: str | None
+    attributes: dict
+    updated_at: datetime
+    lon: float
+    lat: float
+
+
+def pois_page(
+    *,
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    after: int | None = None,
+    before: int | None = None,
+    limit: int,
+    count: bool = True,
+) -> Page[PoiRow]:
+    """Points matching `where`, by id (keyset), one page, and how many match in all."""
+    query = select(
+        Poi.id,
+        Poi.kind,
+        Poi.code,
+        Poi.name,
+        Poi.village_code,
+        Poi.township_code,
+        Poi.attributes,
+        Poi.updated_at,
+        func.ST_X(Poi.geom),
+        func.ST_Y(Poi.geom),
+    )
+    page = keyset_page(
+        session,
+        query,
+        key=Poi.id,
+        where=where,
+        after=after,
+        before=before,
+        limit=limit,
+        count=count,
+    )
+    return Page(
+        [PoiRow(*row) for row in page.rows], page.more_before, page.more_after, page.matched
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -9,9 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from api import clock
 from api.errors import Conflict, DomainError, InvalidInput, NotFound
 from api.units.models import Unit, UnitKind
-from api.users.models import Role, User
+from api.users.models import ApiKey, Role, User
 from api.users.schemas import UnitRef, UserOut
 from api.users.security import hash_password, verify_password
 
@@ -163,3 +165,54 @@ def create_user(
     session.add(user)
     session.flush()
     return user, password
+
+
+# --- API keys -------------------------------------------------------------------------------------
+
+API_KEY_PREFIX = "sxk_"
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(*, session: Session, login: str, name: str) -> tuple[ApiKey, str]:
+    """A new API key for the user `login`; (its row, the key). The key is shown only now: only
+    its SHA-256 is kept."""
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None:
+        raise NotFound(f"there is no user {login!r}", field="login")
+    if not user.active:
+        raise Conflict(f"user {login!r} is disabled", field="login")
+    key = API_KEY_PREFIX + secrets.token_urlsafe(30)
+    row = ApiKey(user_id=user.id, name=name, prefix=key[:12], key_hash=_key_hash(key))
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def revoke_api_key(*, session: Session, prefix: str) -> ApiKey:
+    """Revoke the key that starts with `prefix` (as `shuxin users keys` lists it)."""
+    rows = list(session.scalars(select(ApiKey).where(ApiKey.prefix == prefix[:12])))
+    if not rows:
+        raise NotFound(f"there is no API key {prefix!r}", field="key")
+    for row in rows:
+        row.revoked_at = row.revoked_at or clock.now()
+    session.flush()
+    return rows[0]
+
+
+def list_api_keys(*, session: Session) -> list[tuple[ApiKey, str]]:
+    """Every API key with the login it belongs to, newest first."""
+    rows = session.execute(
+        select(ApiKey, User.login).join(User, User.id == ApiKey.user_id).order_by(ApiKey.id.desc())
+    )
+    return [(key, login) for key, login in rows]
+
+
+def actor_for_api_key(session: Session, key: str) -> Actor | None:
+    """The active user an unrevoked API key belongs to, or None."""
+    user_id = session.scalar(
+        select(ApiKey.user_id).where(ApiKey.key_hash == _key_hash(key), ApiKey.revoked_at.is_(None))
+    )
+    return actor_for(session, user_id) if user_id is not None else None
