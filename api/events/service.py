@@ -368,6 +368,16 @@ def events_page(
     )
 
 
+def latest_events(
+    *, session: Session, actor: Actor, where: Sequence[ColumnElement[bool]], limit: int
+) -> list[Event]:
+    """The newest events the actor may see matching `where` (at most `limit`)."""
+    query = (
+        select(Event).where(visible_clause(actor), *where).order_by(Event.id.desc()).limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def first_report_time(*, session: Session, actor: Actor) -> datetime | None:
     """When the earliest event the actor may see was reported."""
     return session.scalar(
