@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages Shuxin needs, if any is missing: PostgreSQL 15 + PostGIS 3,
 # Chromium (browser tests), Node.js + npm (to vendor the map's front-end files at build time),
-# python3-venv, and CJK fonts (so screenshots show Chinese). Safe to run again: it checks first.
+# python3-venv, CJK fonts (so screenshots show Chinese), and GDAL's command-line tools (the
+# OGC API Features tests run ogrinfo and ogr2ogr against a live server). Safe to run again: it checks first.
 set -euo pipefail
 
 missing=()
@@ -13,6 +14,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 have_pkg fonts-noto-cjk || missing+=(fonts-noto-cjk)
+command -v ogr2ogr >/dev/null 2>&1 || missing+=(gdal-bin)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

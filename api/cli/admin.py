@@ -18,7 +18,7 @@ from api.supervision.service import sweep as run_sweep
 from api.units.models import UnitKind
 from api.units.service import list_units, sync_units
 from api.users.models import Role
-from api.users.service import create_user
+from api.users.service import create_api_key, create_user, list_api_keys, revoke_api_key
 from gis.boundaries import active_set
 
 users = typer.Typer(help="People who sign in.", no_args_is_help=True)
@@ -53,6 +53,53 @@ def users_create(
     console.print(f"Created {user.login} ({role.value}{', ' + unit if unit else ''}).")
     if password is None:
         console.print(f"Password: {secret}  (give it to the user; it is not shown again)")
+
+
+@users.command("api-key")
+def users_api_key(
+    login: str = typer.Argument(..., help="The user the key acts as"),
+    name: str = typer.Option(..., help="What the key is for, e.g. QGIS or the civic app"),
+) -> None:
+    """Make an API key for a program (Open311, GDAL, QGIS); it acts as the user. Printed once."""
+    url = ready_database()
+    try:
+        with session_scope(url) as session:
+            row, key = create_api_key(session=session, login=login, name=name)
+            prefix = row.prefix
+    except DomainError as exc:
+        raise fail(exc.message) from None
+    console.print(f"API key {prefix}... for {login} ({name}):")
+    console.print(key, markup=False, highlight=False)
+    console.print("Keep it secret; it is not shown again (shuxin users revoke-key PREFIX).")
+
+
+@users.command("keys")
+def users_keys() -> None:
+    """List the API keys: prefix, user, what for, made, revoked."""
+    url = ready_database()
+    with session_scope(url) as session:
+        rows = [
+            (k.prefix, login, k.name, k.created_at, k.revoked_at)
+            for k, login in list_api_keys(session=session)
+        ]
+    table = Table("prefix", "user", "name", "created", "revoked")
+    for prefix, login, name, created, revoked in rows:
+        table.add_row(prefix, login, name, f"{created:%Y-%m-%d %H:%M}", f"{revoked or ''}")
+    console.print(table)
+
+
+@users.command("revoke-key")
+def users_revoke_key(
+    prefix: str = typer.Argument(..., help="The key's prefix (shuxin users keys)"),
+) -> None:
+    """Revoke an API key: programs using it are refused from now on."""
+    url = ready_database()
+    try:
+        with session_scope(url) as session:
+            revoke_api_key(session=session, prefix=prefix)
+    except DomainError as exc:
+        raise fail(exc.message) from None
+    console.print(f"Revoked {prefix}.")
 
 
 @units.command("list")

@@ -71,9 +71,10 @@ def _leaf_categories(session: Session) -> list[Category]:
 
 def list_services(*, session: Session) -> list[Service]:
     """The categories (小类) people may report, grouped by their 大类."""
-    groups = dict(
-        session.execute(select(Category.code, Category.name).where(Category.parent_code.is_(None)))
-    )
+    rows = session.execute(
+        select(Category.code, Category.name).where(Category.parent_code.is_(None))
+    ).all()
+    groups = {code: name for code, name in rows}
     return [
         Service(
             service_code=c.code,
