@@ -564,3 +564,34 @@ def test_module_imports_nothing_of_the_web():
         check=True,
     )
     assert result.stdout.strip() == ""
+
+
+# --- OGC CRS URIs and axis order ------------------------------------------------------------------
+
+
+def test_ogc_crs_uris_name_epsg_codes_and_crs84():
+    from gis.crs import CRS84_URI, epsg_uri, parse_crs_uri
+
+    assert parse_crs_uri(CRS84_URI) is None
+    assert parse_crs_uri("http://www.opengis.net/def/crs/EPSG/0/4549") == 4549
+    assert parse_crs_uri("urn:ogc:def:crs:EPSG::4490") == 4490
+    assert parse_crs_uri("[EPSG:4326]") == 4326
+    assert epsg_uri(4490) == "http://www.opengis.net/def/crs/EPSG/0/4490"
+    with pytest.raises(ValueError, match="URI"):
+        parse_crs_uri("WGS84")
+
+
+def test_axis_order_is_the_crs_own():
+    from pyproj import Transformer
+
+    from gis.crs import axes_to_wgs84, northing_first, wgs84_to_axes
+
+    assert not northing_first(None) and not northing_first(3857)
+    assert northing_first(4326) and northing_first(4490) and northing_first(4549)
+    assert wgs84_to_axes(119.2, 29.0, None) == (119.2, 29.0)
+    assert wgs84_to_axes(119.2, 29.0, 4490) == (29.0, 119.2)
+    north, east = wgs84_to_axes(119.2, 29.0, 4549)
+    # EPSG's own order for EPSG:4549 (no always_xy): northing, easting.
+    assert (north, east) == pytest.approx(Transformer.from_crs(4326, 4549).transform(29.0, 119.2))
+    assert 3.2e6 < north < 3.3e6 and 400_000 < east < 500_000  # west of 120°E: east < 500 km
+    assert axes_to_wgs84(north, east, 4549) == pytest.approx((119.2, 29.0))
