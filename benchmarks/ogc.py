@@ -10,7 +10,8 @@ PostGIS in the same run.
 
 Each request is signed in as the demo's `admin` (who sees every event, so every count covers
 the million) and is followed, on the same connection to PostGIS, by the reference: the page's
-SELECT and its count(*) as plain SQL, from Python through psycopg2.
+gathering statement (api/paging.py: the matching keys, their count and the page's keys)
+and the SELECT of the page's rows, as plain SQL, from Python through psycopg2.
 
     .venv/bin/python benchmarks/ogc.py [--events N] [--requests N] [--keep]
 
@@ -96,6 +97,19 @@ def prepare_database(n_events: int, keep: bool) -> str:
     return url
 
 
+EVENT_ROWS = "SELECT * FROM event WHERE id = ANY(:keys) ORDER BY id"
+"""The page's rows, by the keys the gathering statement chose."""
+
+
+def _gather(matching: str, limit: int) -> str:
+    """The statement api.paging runs for a page of few matches: gather the matching keys once,
+    count them and take the page's keys (the same SQL, written out)."""
+    return (
+        f"WITH matched AS MATERIALIZED ({matching}) SELECT (SELECT count(*) FROM matched), "
+        f"(SELECT array_agg(k) FROM (SELECT k FROM matched ORDER BY k LIMIT {limit}) AS page)"
+    )
+
+
 def _time(fn) -> tuple[float, object]:
     started = time.perf_counter()
     result = fn()
@@ -122,9 +136,9 @@ def bench(
         if answer.status_code != 200:
             raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
 
-        def direct(page=page_sql, count=count_sql, values=sql_params):
-            rows = connection.execute(text(page), values).all()
-            matched = connection.execute(text(count), values).scalar_one()
+        def direct(gather=page_sql, fetch=count_sql, values=sql_params):
+            matched, keys = connection.execute(text(gather), values).one()
+            rows = connection.execute(text(fetch), {"keys": list(keys or [])}).all()
             return rows, matched
 
         reference_ms, (rows, matched) = _time(direct)
@@ -155,7 +169,7 @@ def run(url: str, base: str, n: int) -> list[Row]:
     import shapely
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(url)
+    engine = create_engine(url, connect_args={"options": "-c jit=off"})  # as the API pages
     token = sign_in(base, "admin")
     headers = {"Authorization": f"Bearer {token}"}
     rng = np.random.default_rng(20261210)
@@ -175,11 +189,12 @@ def run(url: str, base: str, n: int) -> list[Row]:
         print(f"{events:,} events; the active set spans {x0:.3f},{y0:.3f} - {x1:.3f},{y1:.3f}")
 
         section("2. a page of 1,000 grids")
-        grid_sql = (
+        grid_sql = _gather("SELECT code AS k FROM area WHERE set_id = :s AND level = 'grid'", 1001)
+        grid_count = (
             "SELECT code, name, level, parent_code, area_m2, ST_AsGeoJSON(geom) FROM area "
-            "WHERE set_id = :s AND level = 'grid' ORDER BY code LIMIT 1001"
+            "WHERE set_id = (SELECT id FROM boundary_set WHERE is_active) AND code = ANY(:keys) "
+            "ORDER BY code"
         )
-        grid_count = "SELECT count(*) FROM area WHERE set_id = :s AND level = 'grid'"
 
         def check_grids(answer, page, matched):
             assert answer["numberReturned"] == 1000 and answer["numberMatched"] == matched
@@ -205,14 +220,12 @@ def run(url: str, base: str, n: int) -> list[Row]:
             (cx - half, cy - half, cx + half, cy + half)
             for cx, cy in (centres[i] for i in rng.integers(0, len(centres), n + 3))
         ]  # boxes around grids: where events are
-        box_sql = (
-            "SELECT id FROM event WHERE ST_Intersects(location, "
-            "ST_MakeEnvelope(:a, :b, :c, :d, 4326)) ORDER BY id LIMIT 101"
+        box_sql = _gather(
+            "SELECT id AS k FROM event WHERE ST_Intersects(location, "
+            "ST_MakeEnvelope(:a, :b, :c, :d, 4326))",
+            101,
         )
-        box_count = (
-            "SELECT count(*) FROM event WHERE ST_Intersects(location, "
-            "ST_MakeEnvelope(:a, :b, :c, :d, 4326))"
-        )
+        box_count = EVENT_ROWS
 
         def check_page(answer, page, matched):
             assert answer["numberMatched"] == matched, (answer["numberMatched"], matched)
@@ -230,7 +243,7 @@ def run(url: str, base: str, n: int) -> list[Row]:
             bench("events: bbox, 100 a page", client, connection, requests, references,
                   BBOX_TARGET_MS, check_page)
         )  # fmt: skip
-        matched = connection.execute(text(box_count), references[0][2]).scalar_one()
+        matched = connection.execute(text(box_sql), references[0][2]).one()[0]
         print(f"  (the first box holds {matched:,} events)")
 
         section("4. CQL2: events within a township's polygon")
@@ -246,13 +259,10 @@ def run(url: str, base: str, n: int) -> list[Row]:
             wkt = shapely.to_wkt(polygon, rounding_precision=6)
             tolerance *= 2
         vertices = shapely.get_num_coordinates(polygon)
-        within_sql = (
-            "SELECT id FROM event WHERE ST_Within(location, ST_GeomFromText(:w, 4326)) "
-            "ORDER BY id LIMIT 101"
+        within_sql = _gather(
+            "SELECT id AS k FROM event WHERE ST_Within(location, ST_GeomFromText(:w, 4326))", 101
         )
-        within_count = (
-            "SELECT count(*) FROM event WHERE ST_Within(location, ST_GeomFromText(:w, 4326))"
-        )
+        within_count = EVENT_ROWS
         requests = [("/ogc/collections/events/items", {"filter": f"S_WITHIN(geometry, {wkt})"})] * (
             n + 3
         )
@@ -261,7 +271,7 @@ def run(url: str, base: str, n: int) -> list[Row]:
             bench("events: S_WITHIN(township)", client, connection, requests, references,
                   FILTER_TARGET_MS, check_page)
         )  # fmt: skip
-        matched = connection.execute(text(within_count), {"w": wkt}).scalar_one()
+        matched = connection.execute(text(within_sql), {"w": wkt}).one()[0]
         print(f"  (the township polygon has {vertices:,} vertices and holds {matched:,} events)")
     engine.dispose()
     return rows
