@@ -63,7 +63,8 @@ def _links(links: list[dict], rels: tuple[str, ...]) -> str:
         f'<a rel="{escape(link["rel"])}" href="{escape(link["href"])}">'
         f"{escape(_LINK_NAMES.get(link['rel'], link.get('title') or link['rel']))}</a>"
         for link in links
-        if link["rel"] in rels and link.get("type") != "text/html"
+        if link["rel"] in rels
+        and (link.get("type") != "text/html" or link["rel"] in ("next", "prev"))
     ]
     return f'<p class="sx-ogc-links">{"".join(shown)}</p>' if shown else ""
 
@@ -183,13 +184,20 @@ def _map(
         layer = folium.GeoJson(
             features,
             name="要素",
-            style_function=lambda _f: {"color": "#08306b", "weight": 2, "fillOpacity": 0.15},
+            style_function=_style,
             marker=folium.CircleMarker(radius=5, color="#c0392b", fill=True, fill_opacity=0.8),
             tooltip=folium.GeoJsonTooltip(fields=_tooltip_fields(features), labels=True),
         )
         layer.add_to(m)
     localize(m.get_root(), static_prefix)
     return m.get_root().render()
+
+
+def _style(feature: dict) -> dict:
+    """Areas outlined in blue; points (events, hazards) as red dots."""
+    if (feature.get("geometry") or {}).get("type") == "Point":
+        return {"color": "#c0392b", "fillColor": "#e74c3c", "weight": 1, "fillOpacity": 0.85}
+    return {"color": "#08306b", "weight": 2, "fillOpacity": 0.15}
 
 
 def _tooltip_fields(features: dict) -> list[str]:

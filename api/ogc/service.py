@@ -683,12 +683,14 @@ def items_document(
         cursor = {"before": str(query.before)}
     links = _formats(url, {**params, **cursor}, GEOJSON, current)
     plain = {k: v for k, v in params.items() if k != "f"}
+    # Pages link to pages of the same format (a browser pages through HTML).
+    f, kind = ("html", HTML) if current == "html" else ("json", GEOJSON)
     if page.more_after and features:
-        target = with_query(url, {**plain, "after": _key_of(features[-1]), "f": "json"})
-        links.append(link(target, "next", GEOJSON, "the next page"))
+        target = with_query(url, {**plain, "after": _key_of(features[-1]), "f": f})
+        links.append(link(target, "next", kind, "the next page"))
     if page.more_before and features:
-        target = with_query(url, {**plain, "before": _key_of(features[0]), "f": "json"})
-        links.append(link(target, "prev", GEOJSON, "the previous page"))
+        target = with_query(url, {**plain, "before": _key_of(features[0]), "f": f})
+        links.append(link(target, "prev", kind, "the previous page"))
     links.append(link(f"{base}/collections/{collection.id}", "collection", JSON, collection.title))
     return {
         "type": "FeatureCollection",

@@ -27,13 +27,16 @@ from tests.conftest import sign_in
 GRID_A, GRID_B, GRID_C = "330825100001001", "330825100001002", "330825100001003"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"
+# This run's events carry TAG in their title: other tests may have committed events (the demo).
+TAG = f"ogc{uuid.uuid4().hex[:8]}"
+SCOPE = f"title LIKE '{TAG}%'"
 # Points inside grid A, grid B only, and outside every grid (unrouted).
 POINTS = [(119.002, 29.002), (119.004, 29.008), (119.012, 29.005), (119.2, 29.3)]
 
 
 def _report(client, lon: float, lat: float, **fields) -> dict:
     body = {
-        "title": fields.pop("title", "路边暴露垃圾"),
+        "title": f"{TAG} " + fields.pop("title", "路边暴露垃圾"),
         "category_code": fields.pop("category_code", "0102"),
         "source": "grid_worker",
         "lon": lon,
@@ -57,7 +60,11 @@ def events(client, session, grid_set) -> list[dict]:
     return made
 
 
-def _items(client, collection: str, **params) -> dict:
+def _items(client, collection: str, scoped: bool = True, **params) -> dict:
+    """A page of a collection; of events, only this run's (with the filter, if one is given)."""
+    if scoped and collection in ("events", "open-events"):
+        given = params.get("filter")
+        params["filter"] = f"{SCOPE} AND ({given})" if given else SCOPE
     answer = client.get(f"/ogc/collections/{collection}/items", params=params)
     assert answer.status_code == 200, answer.text
     return answer.json()
@@ -126,7 +133,9 @@ def test_every_collection_and_its_links_resolve(client, session, grid_set, event
     session.flush()
     document = client.get("/ogc/collections").json()
     ids = [c["id"] for c in document["collections"]]
-    assert ids == ["townships", "villages", "grids", "events", "open-events", "pois"]
+    assert ids[:3] == ["townships", "villages", "grids"]  # the active set's levels first
+    assert ids[-3:] == ["events", "open-events", "pois"]
+    assert all("@" in i for i in ids[3:-3])  # then other sets' by name
     for collection in document["collections"]:
         assert collection["crs"][0] == CRS84 and EPSG.format(4549) in collection["crs"]
         for link in collection["links"]:
@@ -190,7 +199,9 @@ def paging(request, monkeypatch) -> str:
 
 def test_paging_walks_every_feature_once_while_events_come_in(client, events, paging):
     expected = sorted(e["id"] for e in events)
-    answer = client.get("/ogc/collections/events/items", params={"limit": 5}).json()
+    answer = client.get(
+        "/ogc/collections/events/items", params={"limit": 5, "filter": SCOPE}
+    ).json()
     seen = _ids(answer)
     while following := [x for x in answer["links"] if x["rel"] == "next"]:
         # A new event arrives between every two pages (offset paging would repeat one).
@@ -248,7 +259,7 @@ def test_unknown_collections_and_features_are_404(client, events):
         "/ogc/collections/events/items/999999999",
         "/ogc/collections/events/items/abc",
         "/ogc/collections/grids/items/nope",
-        "/ogc/collections/pois/items/1",
+        "/ogc/collections/pois/items/2147483000",
     ):
         answer = client.get(path)
         assert answer.status_code == 404, path
@@ -259,7 +270,8 @@ def test_unknown_collections_and_features_are_404(client, events):
 
 
 def _postgis(session, where: str, **params) -> list[int]:
-    return list(session.scalars(text(f"SELECT id FROM event WHERE {where} ORDER BY id"), params))
+    query = f"SELECT id FROM event WHERE ({where}) AND {SCOPE} ORDER BY id"
+    return list(session.scalars(text(query), params))
 
 
 def test_bbox_answers_what_postgis_answers(client, session, events, paging):
@@ -317,7 +329,7 @@ FILTERS = [
         "status = 'reported' AND grid_code IN ('330825100001001', '330825100001002')",
         "status = 'reported' AND grid_code IN ('330825100001001', '330825100001002')",
     ),
-    ("title LIKE '事件1%'", "title LIKE '事件1%'"),
+    ("title LIKE '%事件1%'", "title LIKE '%事件1%'"),
     (
         "routing_method <> 'unrouted' AND NOT grid_code = '330825100001001'",
         "routing_method <> 'unrouted' AND NOT grid_code = '330825100001001'",
@@ -382,7 +394,7 @@ def test_cql2_json_answers_what_cql2_text_answers(client, events):
             "events",
             filter="S_WITHIN(geometry, POLYGON((119 29, 119.02 29, 119.02 29.01, 119 29.01, "
             "119 29))) "
-            "AND T_AFTER(created_at, TIMESTAMP('2000-01-01T00:00:00Z')) AND title LIKE '事件%'",
+            "AND T_AFTER(created_at, TIMESTAMP('2000-01-01T00:00:00Z')) AND title LIKE '%事件%'",
         )
     )
     body = {
@@ -404,11 +416,17 @@ def test_cql2_json_answers_what_cql2_text_answers(client, events):
                 "op": "t_after",
                 "args": [{"property": "created_at"}, {"timestamp": "2000-01-01T00:00:00Z"}],
             },
-            {"op": "like", "args": [{"property": "title"}, "事件%"]},
+            {"op": "like", "args": [{"property": "title"}, f"{TAG} 事件%"]},
         ],
     }
     json_ids = _ids(
-        _items(client, "events", filter=json.dumps(body), **{"filter-lang": "cql2-json"})
+        _items(
+            client,
+            "events",
+            scoped=False,
+            filter=json.dumps(body),
+            **{"filter-lang": "cql2-json"},
+        )
     )
     assert json_ids == text_ids and len(text_ids) == 9
     distance = {
@@ -423,7 +441,11 @@ def test_cql2_json_answers_what_cql2_text_answers(client, events):
         len(
             _ids(
                 _items(
-                    client, "events", filter=json.dumps(distance), **{"filter-lang": "cql2-json"}
+                    client,
+                    "events",
+                    scoped=False,
+                    filter=json.dumps({"op": "and", "args": [distance, body["args"][2]]}),
+                    **{"filter-lang": "cql2-json"},
                 )
             )
         )
@@ -532,8 +554,12 @@ def test_a_user_gets_the_events_the_rest_of_the_api_shows_them(
     make_user("t-viewer", "viewer", "330825100-ZHS")
     for login in ("t-grid-handler", "t-viewer"):
         headers = sign_in(client, login)
-        api = client.get("/api/v1/events", params={"limit": 100}, headers=headers).json()["items"]
-        ogc = client.get("/ogc/collections/events/items", headers=headers).json()
+        api = client.get(
+            "/api/v1/events", params={"limit": 1000, "q": TAG}, headers=headers
+        ).json()["items"]
+        ogc = client.get(
+            "/ogc/collections/events/items", params={"filter": SCOPE}, headers=headers
+        ).json()
         assert sorted(_ids(ogc)) == sorted(e["id"] for e in api), login
         assert ogc["numberMatched"] == len(api)
         by_id = {e["id"]: e for e in api}
@@ -601,12 +627,14 @@ def test_the_html_views_draw_a_map_from_the_apps_own_files(client, events):
         assert 'id="sx-ogc-map"' in html and "leaflet" in html.lower()
         sources = re.findall(r"(?:src|href)=&quot;([^&]+)&quot;", html)
         assert sources and all(s.startswith("/static/") or s.startswith("#") for s in sources)
-    listing = client.get("/ogc/collections/events/items?f=html&limit=5").text
+    listing = client.get(
+        "/ogc/collections/events/items", params={"f": "html", "limit": 5, "filter": SCOPE}
+    ).text
     assert "下一页" in listing and "事件0" in listing
     assert "&lt;" not in _items(client, "events")["features"][0]["properties"]["title"]
 
 
 def test_html_escapes_what_people_typed(client, grid_set):
     _report(client, *POINTS[0], title="<img src=x onerror=alert(1)>")
-    html = client.get("/ogc/collections/events/items?f=html").text
+    html = client.get("/ogc/collections/events/items", params={"f": "html", "filter": SCOPE}).text
     assert "<img src=x" not in html
