@@ -11,10 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.boundaries.service import page_area
 from api.deps import TOKEN_COOKIE, SettingsDep, Tx
 from api.events.policy import require_screen
-from api.screen.pages import screen_config
+from api.screen.pages import basemap_of, screen_config
 from api.users.security import issue_token, read_token
 from api.users.service import Unauthorized, actor_for, authenticate
-from map_ui.basemaps import BasemapConfig
 from map_ui.login import render_login
 from map_ui.overview import OverviewConfig, render_overview
 from map_ui.screen import render_screen
@@ -113,11 +112,7 @@ async def overview_map(request: Request, tx: Tx, settings: SettingsDep) -> Respo
             bounds=place.bounds,
             levels=tuple(level.value for level in place.levels),
             boundary_set=place.boundary_set,
-            basemap=BasemapConfig(
-                default=settings.basemap,
-                tianditu_key=settings.tianditu_key,
-                tianditu_style=settings.tianditu_style,
-            ),
+            basemap=basemap_of(settings),
         )
 
     config = await tx(work)
