@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from api.categories.service import CategoryInfo, catalog
 from api.errors import Conflict, InvalidInput
 from api.events.models import Event, EventStatus, TimelineEntry
+from api.events.privacy import masked_reporter
 from api.events.schemas import (
     CategoryRef,
     EventCounts,
@@ -42,7 +43,6 @@ from api.events.schemas import (
     EventIn,
     EventOut,
     InputLocation,
-    Reporter,
     Routing,
     TaskOut,
 )
@@ -278,7 +278,10 @@ def _report_values(
         occurred_at=data.occurred_at,
         reporter_name=reporter.name if reporter else None,
         reporter_phone=reporter.phone if reporter else None,
+        reporter_id_number=reporter.id_number if reporter else None,
+        reporter_address=reporter.address if reporter else None,
         reported_by_id=actor.id,
+        reporter_township_code=actor.township_code,
         routing_set_id=result.set_id if result else None,
         routing_method=result.method if result else RoutingMethod.unrouted,
         grid_code=result.grid_code if result else None,
@@ -395,11 +398,6 @@ def event_out(
     intake, a namespace with its attributes), `area_names` by code (the event's grid, village
     and township in the set it was routed with)."""
     lon, lat = point
-    reporter = (
-        Reporter(name=e.reporter_name, phone=e.reporter_phone)
-        if e.reporter_name or e.reporter_phone
-        else None
-    )
     return EventOut(
         id=e.id,
         title=e.title,
@@ -416,7 +414,7 @@ def event_out(
         occurred_at=e.occurred_at,
         created_at=e.created_at,
         updated_at=e.updated_at,
-        reporter=reporter,
+        reporter=masked_reporter(e),
         routing=Routing(
             boundary_set=set_name,
             method=e.routing_method,

@@ -1533,6 +1533,10 @@ class IntakeFile:
                 external_id=external_id,
             )
         fields = event.model_dump()
+        if fields.get("reporter"):  # a hotline file gives a name and a phone, nothing more
+            for key in ("id_number", "address"):
+                if fields["reporter"][key] is None:
+                    del fields["reporter"][key]
         if lon is None:
             fields["lon"] = fields["lat"] = None
         return RowResult(

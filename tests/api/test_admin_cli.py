@@ -125,7 +125,7 @@ def _first_grid(engine) -> str:
             "commander",
             COMMAND_ROOM,
             ["--password", "short"],
-            "password must have at least 8 characters",
+            "a password has at least 10 characters",
         ),
     ],
 )
