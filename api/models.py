@@ -1,13 +1,14 @@
 """Every table of Shuxin, imported once so that Alembic and the tests see the whole schema."""
 
 from api.attachments.models import Attachment
+from api.audit.models import AuditEntry
 from api.categories.models import Category, Platform
 from api.events.models import Event, ExtensionRequest, Feedback, Rating, Task, TimelineEntry
 from api.mode.models import ModeChange
 from api.pois.models import Poi
 from api.supervision.models import Supervision
 from api.units.models import Unit
-from api.users.models import ApiKey, User
+from api.users.models import ApiKey, RevokedSession, SignInFailures, User
 from gis.models import Area, Base, BoundarySet
 
 metadata = Base.metadata
@@ -16,6 +17,7 @@ __all__ = [
     "ApiKey",
     "Area",
     "Attachment",
+    "AuditEntry",
     "BoundarySet",
     "Category",
     "Event",
@@ -25,6 +27,8 @@ __all__ = [
     "Platform",
     "Poi",
     "Rating",
+    "RevokedSession",
+    "SignInFailures",
     "Supervision",
     "Task",
     "TimelineEntry",
