@@ -35,6 +35,8 @@ class AuditAction(StrEnum):
     export = "export"  # 导出
     mode_changed = "mode_changed"  # 平战转换
     forbidden = "forbidden"  # 越权访问被拒 (403)
+    api_key_created = "api_key_created"  # 新建 API 密钥
+    api_key_revoked = "api_key_revoked"  # 吊销 API 密钥
 
 
 class AuditEntry(Base):

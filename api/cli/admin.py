@@ -132,7 +132,7 @@ def users_api_key(
     url = ready_database()
     try:
         with session_scope(url) as session:
-            row, key = create_api_key(session=session, login=login, name=name)
+            row, key = create_api_key(session=session, login=login, name=name, by=_operator())
             prefix = row.prefix
     except DomainError as exc:
         raise fail(exc.message) from None
@@ -164,7 +164,7 @@ def users_revoke_key(
     url = ready_database()
     try:
         with session_scope(url) as session:
-            revoke_api_key(session=session, prefix=prefix)
+            revoke_api_key(session=session, prefix=prefix, by=_operator())
     except DomainError as exc:
         raise fail(exc.message) from None
     console.print(f"Revoked {prefix}.")

@@ -355,7 +355,9 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(*, session: Session, login: str, name: str) -> tuple[ApiKey, str]:
+def create_api_key(
+    *, session: Session, login: str, name: str, by: Who | None = None
+) -> tuple[ApiKey, str]:
     """A new API key for the user `login`; (its row, the key). The key is shown only now: only
     its SHA-256 is kept."""
     user = session.scalar(select(User).where(User.login == login))
@@ -367,10 +369,12 @@ def create_api_key(*, session: Session, login: str, name: str) -> tuple[ApiKey, 
     row = ApiKey(user_id=user.id, name=name, prefix=key[:12], key_hash=_key_hash(key))
     session.add(row)
     session.flush()
+    record(session, action=AuditAction.api_key_created, who=by, address=None,
+           target=f"user {login}", key=row.prefix, name=name)  # fmt: skip
     return row, key
 
 
-def revoke_api_key(*, session: Session, prefix: str) -> ApiKey:
+def revoke_api_key(*, session: Session, prefix: str, by: Who | None = None) -> ApiKey:
     """Revoke the key that starts with `prefix` (as `shuxin users keys` lists it)."""
     rows = list(session.scalars(select(ApiKey).where(ApiKey.prefix == prefix[:12])))
     if not rows:
@@ -378,6 +382,8 @@ def revoke_api_key(*, session: Session, prefix: str) -> ApiKey:
     for row in rows:
         row.revoked_at = row.revoked_at or clock.now()
     session.flush()
+    record(session, action=AuditAction.api_key_revoked, who=by, address=None,
+           target=f"api key {rows[0].prefix}")  # fmt: skip
     return rows[0]
 
 

@@ -426,3 +426,26 @@ def test_sweep_issues_the_orders_that_are_due_and_says_so(shuxin, engine):
     again = shuxin("sweep")
     assert again.returncode == 0, output(again)
     assert orders() == [("order", "yellow", f"{MAIN}-zhifa")]
+
+
+def test_an_api_key_made_on_the_command_line_signs_a_program_in_until_revoked(
+    shuxin, live_server, engine
+):
+    made = shuxin("users", "api-key", "admin", "--name", "QGIS 测试")
+    assert made.returncode == 0, made.stderr
+    key = next(line for line in made.stdout.splitlines() if line.startswith("sxk_"))
+    headers = {"Authorization": f"Bearer {key}"}
+    assert httpx.get(f"{live_server}/ogc/collections", headers=headers).status_code == 200
+    listed = shuxin("users", "keys")
+    assert key[:12] in listed.stdout and "QGIS 测试" in listed.stdout
+    revoked = shuxin("users", "revoke-key", key[:12])
+    assert revoked.returncode == 0, revoked.stderr
+    assert httpx.get(f"{live_server}/ogc/collections", headers=headers).status_code == 401
+    with Session(engine) as session:
+        actions = session.scalars(
+            text("SELECT action FROM audit_log WHERE details->>'key' = :k OR target = :t"),
+            {"k": key[:12], "t": f"api key {key[:12]}"},
+        ).all()
+    assert sorted(actions) == ["api_key_created", "api_key_revoked"]
+    missing = shuxin("users", "api-key", "nobody-here", "--name", "x")
+    assert missing.returncode != 0 and "nobody-here" in missing.stderr + missing.stdout
