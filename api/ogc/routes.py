@@ -275,7 +275,7 @@ async def item(
     accept: AcceptHeader = None,
 ) -> Response:
     """One feature (GeoJSON) in `crs`; 404 when it is not there or not yours to see."""
-    unknown = [p for p in request.query_params if p not in ("f", "crs")]
+    unknown = [p for p in request.query_params if p not in ("f", "crs", "api_key")]
 
     def work(session: Session, actor: Actor, fmt: str, base: str) -> Response:
         if unknown:

@@ -107,8 +107,11 @@ ITEM_PARAMETERS = (
     "filter-crs",
     "after",
     "before",
+    "api_key",
 )
-"""The parameters every items request may carry (besides the collection's queryables)."""
+"""The parameters every items request may carry (besides the collection's queryables);
+`api_key` signs in a tool that can set no header (api.deps.client_actor) and stays in the
+links, so that such a tool can follow them."""
 
 
 class OgcError(DomainError):

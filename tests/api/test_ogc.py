@@ -602,6 +602,10 @@ def test_an_api_key_signs_a_program_in_and_a_revoked_one_does_not(
     basic = base64.b64encode(f"t-gis:{key}".encode()).decode()
     for headers in ({"Authorization": f"Bearer {key}"}, {"Authorization": f"Basic {basic}"}):
         assert app_client.get("/ogc/collections/grids/items", headers=headers).status_code == 200
+    # A tool that can set no header: the key as a parameter, kept in the links it follows.
+    page = app_client.get("/ogc/collections/grids/items", params={"api_key": key, "limit": 1})
+    following = next(x["href"] for x in page.json()["links"] if x["rel"] == "next")
+    assert app_client.get(following).status_code == 200
     revoke_api_key(session=session, prefix=row.prefix)
     from api.deps import forget_actors
 
