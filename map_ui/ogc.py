@@ -113,9 +113,31 @@ def render_collections(document: dict, *, base: str, static_prefix: str = "/stat
     return _shell("图层 Collections", body, static_prefix, _nav(base))
 
 
-def render_collection(document: dict, *, base: str, static_prefix: str = "/static") -> str:
-    """One collection's metadata as HTML."""
+def render_collection(
+    document: dict,
+    *,
+    base: str,
+    basemap: BasemapConfig | None = None,
+    static_prefix: str = "/static",
+) -> str:
+    """One collection's metadata as HTML, with its extent on a map."""
     bbox = document["extent"]["spatial"]["bbox"][0]
+    x0, y0, x1, y1 = bbox
+    extent = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": document["id"],
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
+                },
+                "properties": {"name": document["title"]},
+            }
+        ],
+    }
+    map_html = _map(extent, list(bbox), basemap or BasemapConfig(), static_prefix)
     temporal = document["extent"].get("temporal", {}).get("interval", [[None, None]])[0]
     crs = "".join(f"<li><code>{escape(uri)}</code></li>" for uri in document["crs"])
     body = (
@@ -126,6 +148,8 @@ def render_collection(document: dict, *, base: str, static_prefix: str = "/stati
         + _links(document["links"], ("items", "alternate"))
         + f'<p><a href="{escape(base)}/collections/{escape(document["id"])}/queryables?f=html">'
         "可查询字段 (queryables)</a></p>"
+        f'<iframe class="sx-ogc-map" id="sx-ogc-map" title="范围" srcdoc="{escape(map_html)}" '
+        'style="width:100%"></iframe>'
         f"<h3>坐标参考系</h3><ul>{crs}</ul>"
     )
     return _shell(f"{document['title']} · {document['id']}", body, static_prefix, _nav(base))

@@ -193,7 +193,12 @@ async def collections(
 
 @router.get("/collections/{collection_id}", summary="One collection")
 async def collection(
-    collection_id: str, request: Request, tx: Tx, actor: OptionalActor, accept: AcceptHeader = None
+    collection_id: str,
+    request: Request,
+    tx: Tx,
+    actor: OptionalActor,
+    settings: SettingsDep,
+    accept: AcceptHeader = None,
 ) -> Response:
     """One collection's metadata: extent, CRS list, links to its items and queryables."""
 
@@ -203,7 +208,9 @@ async def collection(
             session, actor, found, boundary_set, base=base, current=fmt
         )
         if fmt == "html":
-            return HTMLResponse(pages.render_collection(document, base=base))
+            return HTMLResponse(
+                pages.render_collection(document, base=base, basemap=_basemap(settings))
+            )
         return _json(document)
 
     return await _answer(request, tx, actor, accept, work)

@@ -624,6 +624,7 @@ def test_the_html_views_draw_a_map_from_the_apps_own_files(client, events):
         "/ogc/collections/events/items",
         f"/ogc/collections/events/items/{events[0]['id']}",
         "/ogc/collections/grids/items",
+        "/ogc/collections/grids",
     ):
         page = client.get(path, headers={"Accept": "text/html,application/xhtml+xml"})
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
