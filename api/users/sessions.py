@@ -157,13 +157,23 @@ class Listener(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        pause = 1.0
         while not self.stopped.is_set():
             try:
                 self._listen()
-            except Exception:  # noqa: BLE001 - lost connection: ask the database until back
+                pause = 1.0
+            except Exception as exc:  # noqa: BLE001 - lost connection: ask the database until back
                 self.cache.reset(listening=False)
-                log.warning("session notifications lost; checking every sign-in in PostGIS")
-                self.stopped.wait(2.0)
+                if pause == 1.0:
+                    log.warning(
+                        "session notifications lost (%s); every sign-in is checked in PostGIS "
+                        "until they are back",
+                        str(exc).strip().splitlines()[0]
+                        if str(exc).strip()
+                        else type(exc).__name__,
+                    )
+                self.stopped.wait(pause)
+                pause = min(pause * 2, 60.0)
 
     def _listen(self) -> None:
         connection = self.connect()

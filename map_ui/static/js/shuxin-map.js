@@ -125,7 +125,25 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { renderLegend("sx-legend"); });
+  // Sign-in tokens last half an hour: while a page is open, renew its cookie every ten minutes
+  // (the server ends the session after SHUXIN_SESSION_MAX_HOURS, or at once on sign-out).
+  var RENEW_MS = 10 * 60 * 1000;
+
+  function renewSignIn() {
+    fetch("/api/v1/auth/refresh", {
+      method: "POST", credentials: "same-origin", headers: { "X-Requested-With": "shuxin" }
+    }).then(function (response) {
+      if (response.status === 401) {
+        global.location.href = "/login?next=" +
+          encodeURIComponent(global.location.pathname + global.location.search);
+      }
+    }).catch(function () { /* offline for a moment: the next renewal tries again */ });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderLegend("sx-legend");
+    global.setInterval(renewSignIn, RENEW_MS);
+  });
 
   global.Shuxin = {
     STATUS: STATUS, ROUTING: ROUTING, SOURCE: SOURCE, LEVEL_STYLE: LEVEL_STYLE,
