@@ -47,11 +47,17 @@
     dl.appendChild(el("dd", value));
   }
 
+  // The server's one time zone (SHUXIN_TIMEZONE), from the page: times read as they do there.
+  function timeZone() {
+    var meta = document.querySelector('meta[name="shuxin-timezone"]');
+    return meta ? meta.content : undefined;
+  }
+
   function formatTime(iso) {
     if (!iso) return "";
     var d = new Date(iso);
     if (isNaN(d)) return iso;
-    return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+    return d.toLocaleString("zh-CN", { timeZone: timeZone(), hour12: false });
   }
 
   function statusOf(p) { return STATUS[p.status] || { label: p.status, color: "#555" }; }
@@ -147,7 +153,7 @@
 
   global.Shuxin = {
     STATUS: STATUS, ROUTING: ROUTING, SOURCE: SOURCE, LEVEL_STYLE: LEVEL_STYLE,
-    el: el, formatTime: formatTime, eventPopup: eventPopup, areaTooltip: areaTooltip,
+    el: el, formatTime: formatTime, timeZone: timeZone, eventPopup: eventPopup, areaTooltip: areaTooltip,
     renderLegend: renderLegend, eventMarker: eventMarker, bindEvent: bindEvent, bindArea: bindArea, areaStyle: areaStyle
   };
 })(window);
