@@ -126,7 +126,9 @@ def announce(session: Session, payload: str) -> None:
 
 
 def end_session(session: Session, *, user_id: int, session_id: str, expires: datetime) -> None:
-    """End one session (logout): its tokens are refused from now on."""
+    """End one session (logout): its tokens are refused from now on. Sessions ended before
+    whose tokens have expired anyway are forgotten on the way."""
+    forget_expired(session)
     session.merge(
         RevokedSession(sid=session_id, user_id=user_id, revoked_at=clock.now(), expires_at=expires)
     )
