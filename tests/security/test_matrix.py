@@ -93,6 +93,8 @@ class Cell:
     params: dict = field(default_factory=dict)
     page: bool = False  # a page: signed in by the cookie, sent to /login when not
     signed_in_only: bool = False  # works before the password is changed (me, refresh, ...)
+    form: bool = False  # the body as a form (Open311), signed in by the bearer token
+    event_param: str = "event_id"  # the path parameter the event's id goes in
 
 
 PNG = (
@@ -221,6 +223,41 @@ MATRIX: dict[tuple[str, str], Cell] = {
         body={"current_password": "x", "new_password": "y", "repeat_password": "y"},
     ),
     ("POST", "/logout"): Cell(allowed(*ROLES, ok=303), page=True, signed_in_only=True),
+    # --- OGC API - Features: everyone signed in; events as visible_clause says ---
+    ("GET", "/ogc"): Cell(EVERYONE),
+    ("GET", "/ogc/"): Cell(EVERYONE),
+    ("GET", "/ogc/api"): Cell(EVERYONE),
+    ("GET", "/ogc/conformance"): Cell(EVERYONE),
+    ("GET", "/ogc/collections"): Cell(EVERYONE),
+    ("GET", "/ogc/collections/{collection_id}"): Cell(EVERYONE, params={"collection_id": "grids"}),
+    ("GET", "/ogc/collections/{collection_id}/queryables"): Cell(
+        EVERYONE, params={"collection_id": "events"}
+    ),
+    ("GET", "/ogc/collections/{collection_id}/items"): Cell(
+        EVERYONE, params={"collection_id": "events"}
+    ),
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): Cell(
+        allowed(*ROLES, **SEES),
+        state="reported",
+        params={"collection_id": "events"},
+        event_param="feature_id",
+    ),
+    # --- Open311 GeoReport v2: reading as above; reporting as POST /api/v1/events ---
+    ("GET", "/open311/v2/discovery.{fmt}"): Cell(EVERYONE, params={"fmt": "json"}),
+    ("GET", "/open311/v2/services.{fmt}"): Cell(EVERYONE, params={"fmt": "json"}),
+    ("GET", "/open311/v2/services/{service_code}.{fmt}"): Cell(
+        EVERYONE, params={"fmt": "json", "service_code": "0102"}
+    ),
+    ("GET", "/open311/v2/requests.{fmt}"): Cell(EVERYONE, params={"fmt": "json"}),
+    ("GET", "/open311/v2/requests/{request_id}.{fmt}"): Cell(
+        allowed(*ROLES, **SEES), state="reported", params={"fmt": "json"}, event_param="request_id"
+    ),
+    ("POST", "/open311/v2/requests.{fmt}"): Cell(
+        allowed(*ROLES, ok=201, viewer=403),
+        params={"fmt": "json"},
+        body={"service_code": "0102", "lat": "29.005", "long": "119.005", "description": "垃圾"},
+        form=True,
+    ),
 }
 
 
@@ -342,6 +379,8 @@ def _call(client, session, method: str, path: str, cell: Cell, caller: str):
                           kind="before", original_name="p.png",
                           media_dir=get_settings().media_dir, max_bytes=10**7)  # fmt: skip
             ids["attachment_id"] = photo.id
+        if cell.event_param != "event_id":
+            ids[cell.event_param] = ids.pop("event_id")
         params |= ids
         if body is not None and "/actions/" in path:
             body["version"] = ids["version"]
@@ -361,7 +400,7 @@ def _call(client, session, method: str, path: str, cell: Cell, caller: str):
     kwargs: dict = {"params": query, "headers": headers, "follow_redirects": False}
     if path.endswith("/attachments") and method == "POST":
         kwargs["files"] = {"file": ("p.png", PNG, "image/png")}
-    elif body is not None and cell.page:
+    elif body is not None and (cell.page or cell.form):
         kwargs["data"] = body
     elif body is not None:
         kwargs["json"] = body
