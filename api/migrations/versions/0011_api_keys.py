@@ -1,7 +1,7 @@
 """API keys: programs sign in as a user (Open311's api_key, GIS tools)
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0015
 Create Date: 2026-12-10
 
 Only the SHA-256 of a key is stored; the key itself is shown once, when it is made.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
