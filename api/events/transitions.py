@@ -24,7 +24,7 @@ from enum import StrEnum
 from api.events import handlers as h
 from api.events import policy
 from api.events import schemas as s
-from api.events.models import HANDLING_STATES, OPEN_STATES
+from api.events.models import HANDLING_STATES, OPEN_STATES, OPEN_TASK_STATES, TaskState
 from api.events.models import EventStatus as S
 from api.users.models import Role
 
@@ -71,6 +71,7 @@ class ActionSpec:
     handler: h.Handler
     on_screen: bool = False  # offered on the command screen's event card
     on_phone: bool = False  # offered on the phone's task card (/m), its form from `body`
+    task_from: tuple[TaskState, ...] = ()  # a unit's action: the states its task must be in
 
     @property
     def past(self) -> str:
@@ -104,19 +105,23 @@ _SPECS = (
     ),
     ActionSpec(
         Action.acknowledge, "签收", "The unit acknowledges its task", HANDLING_STATES,
-        policy.UNIT_STAFF, policy.task_unit, s.TaskActionBody, h.acknowledge, on_phone=True,
+        policy.UNIT_STAFF, policy.task_unit, s.TaskActionBody, h.acknowledge,
+        on_phone=True, task_from=(TaskState.pending,),
     ),
     ActionSpec(
         Action.start, "开始处置", "The unit starts handling its task", HANDLING_STATES,
-        policy.UNIT_STAFF, policy.task_unit, s.TaskActionBody, h.start, on_phone=True,
+        policy.UNIT_STAFF, policy.task_unit, s.TaskActionBody, h.start,
+        on_phone=True, task_from=(TaskState.acknowledged,),
     ),
     ActionSpec(
         Action.return_, "退回", "The unit says the event is not theirs", HANDLING_STATES,
-        policy.UNIT_STAFF, policy.task_unit, s.ReturnBody, h.return_, on_phone=True,
+        policy.UNIT_STAFF, policy.task_unit, s.ReturnBody, h.return_,
+        on_phone=True, task_from=OPEN_TASK_STATES,
     ),
     ActionSpec(
         Action.feedback, "处置反馈", "The unit reports what it did, with photos", HANDLING_STATES,
-        policy.UNIT_STAFF, policy.task_unit, s.FeedbackBody, h.feedback, on_phone=True,
+        policy.UNIT_STAFF, policy.task_unit, s.FeedbackBody, h.feedback,
+        on_phone=True, task_from=(TaskState.in_progress,),
     ),
     ActionSpec(
         # The reporting grid worker may verify the handling of what they reported.
@@ -143,7 +148,7 @@ _SPECS = (
     ActionSpec(
         Action.request_extension, "申请延期", "The unit asks for more time", HANDLING_STATES,
         policy.UNIT_STAFF, policy.task_unit, s.RequestExtensionBody, h.request_extension,
-        on_phone=True,
+        on_phone=True, task_from=OPEN_TASK_STATES,
     ),
     ActionSpec(
         Action.decide_extension, "审批延期", "The command room approves or refuses an extension",
