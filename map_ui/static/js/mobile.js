@@ -497,9 +497,11 @@
   // The nearest address the app knows: the township, village and grid the point routes to.
   function suggestAddress(r) {
     var field = $("m-report").elements.address;
-    var text = [r.township, r.village, r.grid].filter(Boolean).map(function (a) {
-      return a.name || a.code;
-    }).join("") + "附近";
+    var names = [r.township, r.village, r.grid].map(function (a) {
+      return a ? a.name || a.code : "";
+    });
+    if (names[1] && names[2].indexOf(names[1]) === 0) names[1] = ""; // 星火村 星火村第3网格
+    var text = names.join("") + "附近";
     if (!field.value || field.value === state.addressAuto) {
       field.value = text;
       state.addressAuto = text;
@@ -876,13 +878,17 @@
     });
   }
 
+  // The actions the table offers for this event and my task; the next step of the task (the
+  // action that needs exactly its state) first.
   function offered(event, task) {
-    return cfg.actions.filter(function (a) {
+    var list = cfg.actions.filter(function (a) {
       if (event.allowed_actions.indexOf(a.action) < 0) return false;
       if (a.action === "answer_supervision") return ordersOf(event).length > 0;
       if (!task) return false;
       return !a.task_from.length || a.task_from.indexOf(task.state) >= 0;
     });
+    function narrow(a) { return a.task_from.length || 2; }
+    return list.sort(function (a, b) { return narrow(a) - narrow(b); });
   }
 
   function renderTasks() {
