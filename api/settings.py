@@ -105,7 +105,7 @@ class Settings(BaseSettings):
 
     patrol_interval_s: int = Field(
         default=30,
-        ge=5,
+        ge=2,
         le=600,
         description="The phone samples its position every N seconds while a patrol runs (巡查).",
     )
