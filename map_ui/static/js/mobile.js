@@ -1195,7 +1195,10 @@
     if (state.syncing || state.signInEnded) return Promise.resolve();
     state.syncing = true;
     return Promise.all([store.all("patrols"), store.all("points")]).then(function (r) {
-      var patrols = r[0].filter(function (p) { return !p.done && p.login === cfg.user.login; });
+      // The running patrol is the page's own object (sampling changes it), not the stored copy.
+      var patrols = r[0].map(function (p) {
+        return state.patrol && state.patrol.external_id === p.external_id ? state.patrol : p;
+      }).filter(function (p) { return !p.done && p.login === cfg.user.login; });
       patrols.sort(function (a, b) { return Date.parse(a.started_at) - Date.parse(b.started_at); });
       return patrols.reduce(function (chain, p) {
         return chain.then(function () { return syncOne(p, r[1]); });
