@@ -142,6 +142,8 @@ def test_a_grid_worker_reports_with_a_photo_and_the_screen_shows_it(
         no_scroll = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert no_scroll, "the report page scrolls sideways at 390 px"
         page.screenshot(path=str(OUTPUT / "mobile-report-390x844.png"))
+        page.locator("#m-locate").scroll_into_view_if_needed()
+        page.screenshot(path=str(OUTPUT / "mobile-report-where-390x844.png"))
 
         page.locator("#m-send").click()
         _tab(page, "outbox")
