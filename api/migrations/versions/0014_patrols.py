@@ -1,7 +1,7 @@
 """patrols (巡查): a person's patrol with its sampled positions and its track
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0015
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014"
-down_revision: str | None = "0006"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
