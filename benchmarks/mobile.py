@@ -9,7 +9,7 @@ screen's (/screen) measured in the same run.
   675 kbit/s up), the median of --runs loads. Target: under 2 s for /m. The phone page is also
   opened again without any network, from its service worker, for the "opens offline" figure.
 
-Makes its own database (`shuxin_bench_mobile`, dropped and re-created) with the demo data.
+Makes its own database (`shuxin_bench_mobile`) with the demo data, and drops it at the end.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from common import (
     print_summary,
     section,
     sign_in,
+    start_cluster,
     start_server,
     stop_server,
     wait_for_health,
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 browser.close()
         finally:
             stop_server(process)
+            start_cluster().drop_database("shuxin_bench_mobile")
 
     m, screen = figures["/m"], figures["/screen"]
     rows.append(
