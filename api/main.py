@@ -27,15 +27,18 @@ from api.mode.routes import router as mode_router
 from api.ogc.routes import router as ogc_router
 from api.open311.routes import router as open311_router
 from api.pages.routes import router as pages_router
+from api.patrols.routes import router as patrols_router
 from api.pois.routes import router as pois_router
 from api.routing.routes import router as routing_router
 from api.scheduler import SweepThread
 from api.screen.index import event_index
 from api.screen.routes import router as screen_router
 from api.settings import get_settings
+from api.supervision.routes import router as supervision_router
 from api.units.routes import router as units_router
 from api.users.routes import router as users_router
 from api.users.sessions import start_listening
+from api.worktime.routes import router as worktime_router
 from map_ui.vendor import STATIC_DIR
 
 
@@ -114,6 +117,9 @@ def create_app() -> FastAPI:
         ogc_router,
         open311_router,
         audit_router,
+        patrols_router,
+        supervision_router,
+        worktime_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -5,6 +5,7 @@ from api.audit.models import AuditEntry
 from api.categories.models import Category, Platform
 from api.events.models import Event, ExtensionRequest, Feedback, Rating, Task, TimelineEntry
 from api.mode.models import ModeChange
+from api.patrols.models import Patrol, PatrolPoint
 from api.pois.models import Poi
 from api.supervision.models import Supervision
 from api.units.models import Unit
@@ -24,6 +25,8 @@ __all__ = [
     "ExtensionRequest",
     "Feedback",
     "ModeChange",
+    "Patrol",
+    "PatrolPoint",
     "Platform",
     "Poi",
     "Rating",

@@ -103,6 +103,30 @@ class Settings(BaseSettings):
         default=10 * 1024 * 1024, ge=1024, description="Largest photo accepted."
     )
 
+    patrol_interval_s: int = Field(
+        default=30,
+        ge=2,
+        le=600,
+        description="The phone samples its position every N seconds while a patrol runs (巡查).",
+    )
+    patrol_batch_points: int = Field(
+        default=10,
+        ge=1,
+        le=500,
+        description="The phone uploads a patrol's positions in "
+        "batches of this many (and whatever waits when the patrol ends or the signal returns).",
+    )
+    gps_max_accuracy_m: float = Field(
+        default=100,
+        gt=0,
+        description="A phone position less accurate than this is not trusted: "
+        "the report page asks for the pin to be placed by hand, and a patrol's track leaves it "
+        "out of its line and distance.",
+    )
+    mobile_poll_s: int = Field(
+        default=30, ge=5, le=60, description="How often the phone page asks for new tasks."
+    )
+
     @property
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()

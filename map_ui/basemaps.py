@@ -74,3 +74,25 @@ def add_basemaps(m: folium.Map, config: BasemapConfig) -> None:
             folium.TileLayer(
                 config.default, attr="内网底图", name=LABELS["custom"], show=show
             ).add_to(m)
+
+
+def tile_layers(config: BasemapConfig) -> list[dict]:
+    """The tile layers of the default basemap, for pages that draw Leaflet themselves (the
+    phone): [{"url", "attribution", "subdomains", "max_zoom"}]; none for `none`."""
+    first = config.choices()[0]
+    if first == "none":
+        return []
+    if first == "osm":
+        return [{"url": OSM_URL, "attribution": OSM_ATTR, "subdomains": "abc", "max_zoom": 19}]
+    if first.startswith("tianditu"):
+        base, labels = ("vec", "cva") if first.endswith("vec") else ("img", "cia")
+        return [
+            {
+                "url": TIANDITU_URL.format(s="{s}", layer=layer, key=config.tianditu_key),
+                "attribution": TIANDITU_ATTR,
+                "subdomains": "01234567",
+                "max_zoom": 18,
+            }
+            for layer in (base, labels)
+        ]
+    return [{"url": config.default, "attribution": "内网底图", "subdomains": "abc", "max_zoom": 19}]

@@ -92,6 +92,19 @@ def build_screen(config: ScreenConfig) -> folium.Map:
     events.add_to(m)
     names["events"] = events.get_name()
 
+    patrols = Realtime(
+        f"{config.api_prefix}/patrols?f=geojson",
+        interval=60_000,
+        get_feature_id=JsCode("(f) => String(f.id)"),
+        remove_missing=True,
+        filter=JsCode("(f) => f.geometry !== null"),
+        style=JsCode("(f) => Shuxin.screen.patrolStyle(f)"),
+        on_each_feature=JsCode("(f, layer) => Shuxin.screen.bindPatrol(f, layer)"),
+    )
+    patrols.layer_name = "今日巡查"
+    patrols.add_to(m)
+    names["patrols"] = patrols.get_name()
+
     drawn = folium.FeatureGroup(name="圈选范围", control=False)
     drawn.add_to(m)
     Draw(

@@ -351,7 +351,14 @@ def live_server(demo_loaded, database_url, tmp_path_factory) -> Iterator[str]:
     """`shuxin serve` in a subprocess on a free port; yields its base URL."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "SHUXIN_DATABASE_URL": database_url, "SHUXIN_PORT": str(port)}
+    env = {
+        **os.environ,
+        "SHUXIN_DATABASE_URL": database_url,
+        "SHUXIN_PORT": str(port),
+        # The phone's browser test walks a patrol of a few positions: sample every 2 s.
+        "SHUXIN_PATROL_INTERVAL_S": "2",
+        "SHUXIN_PATROL_BATCH_POINTS": "2",
+    }
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.cli.main", "serve", "--port", str(port)],

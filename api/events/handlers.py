@@ -66,6 +66,7 @@ class Context:
     actor: Actor
     now: datetime
     settings: Settings
+    task_from: tuple[TaskState, ...] = ()  # the states the unit's task must be in (ActionSpec)
 
 
 Handler = Callable[[Context, s.ActionBody], Step]
@@ -84,8 +85,10 @@ def _require_unit(ctx: Context, unit_id: int, what: str) -> None:
     policy.require_unit(ctx.actor, unit_id, what, name)
 
 
-def _task_for(ctx: Context, task_id: int | None, states: tuple[TaskState, ...]) -> Task:
-    """The actor's task on this event (or `task_id`), checked to be theirs and in `states`."""
+def _task_for(ctx: Context, task_id: int | None) -> Task:
+    """The actor's task on this event (or `task_id`), checked to be theirs and in a state the
+    action allows (`ActionSpec.task_from`)."""
+    states = ctx.task_from
     tasks = list(
         ctx.session.scalars(select(Task).where(Task.event_id == ctx.event.id).order_by(Task.id))
     )
@@ -308,7 +311,7 @@ def assign(ctx: Context, body: s.AssignBody) -> Step:
 
 def acknowledge(ctx: Context, body: s.TaskActionBody) -> Step:
     """The unit acknowledges its task (签收)."""
-    task = _task_for(ctx, body.task_id, (TaskState.pending,))
+    task = _task_for(ctx, body.task_id)
     task.state = TaskState.acknowledged
     task.acknowledged_at = ctx.now
     status = ctx.event.status
@@ -320,7 +323,7 @@ def acknowledge(ctx: Context, body: s.TaskActionBody) -> Step:
 
 def start(ctx: Context, body: s.TaskActionBody) -> Step:
     """The unit starts handling its task (开始处置)."""
-    task = _task_for(ctx, body.task_id, (TaskState.acknowledged,))
+    task = _task_for(ctx, body.task_id)
     task.state = TaskState.in_progress
     task.started_at = ctx.now
     status = ctx.event.status
@@ -331,7 +334,7 @@ def start(ctx: Context, body: s.TaskActionBody) -> Step:
 
 def return_(ctx: Context, body: s.ReturnBody) -> Step:
     """The unit says the event is not theirs (退回): back to the command room."""
-    task = _task_for(ctx, body.task_id, OPEN_TASK_STATES)
+    task = _task_for(ctx, body.task_id)
     _end_tasks(ctx, [task], TaskState.returned, "退回")
     task.return_reason = body.reason
     details = {"task_id": task.id, "role": task.role, "reason": body.reason}
@@ -360,7 +363,7 @@ def _status_after_task_change(ctx: Context) -> EventStatus:
 
 def feedback(ctx: Context, body: s.FeedbackBody) -> Step:
     """The unit reports what it did (处置反馈), with photos; handled when all tasks are."""
-    task = _task_for(ctx, body.task_id, (TaskState.in_progress,))
+    task = _task_for(ctx, body.task_id)
     if body.attachment_ids:
         found = set(
             ctx.session.scalars(
@@ -457,7 +460,7 @@ def county_close(ctx: Context, body: s.CountyCloseBody) -> Step:
 
 def request_extension(ctx: Context, body: s.RequestExtensionBody) -> Step:
     """The unit asks for more time (申请延期)."""
-    task = _task_for(ctx, body.task_id, OPEN_TASK_STATES)
+    task = _task_for(ctx, body.task_id)
     if (body.new_due is None) == (body.extra is None):
         raise InvalidInput("give either new_due (a time) or extra (e.g. 2wd)", field="new_due")
     if body.extra is not None:

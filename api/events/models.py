@@ -251,6 +251,12 @@ class FeedbackResult(StrEnum):
     partially_resolved = "partially_resolved"  # 部分解决
     unresolvable = "unresolvable"  # 无法解决
 
+    @property
+    def label_zh(self) -> str:
+        return {"resolved": "已解决", "partially_resolved": "部分解决", "unresolvable": "无法解决"}[
+            self.value
+        ]
+
 
 class ExtensionState(StrEnum):
     pending = "pending"  # 待审批

@@ -31,6 +31,10 @@ PHOTO_ROLES = REPORTERS
 """Who may add photos to an event they can see."""
 AUDIT_READERS = frozenset({Role.admin, Role.county})
 """Who may read the access audit log."""
+MOBILE_ROLES = REPORTERS
+"""Who may open the phone page (/m): grid workers and handlers, commanders on the move."""
+PATROL_ROLES = frozenset({Role.grid_worker, Role.handler, Role.commander, Role.admin})
+"""Who may patrol (巡查) and record a track."""
 
 Guard = Callable[[Actor, Event], None]
 """A unit rule of an action: returns, or raises Forbidden saying why."""
@@ -56,6 +60,23 @@ def require_photo(actor: Actor) -> None:
     """403 unless the actor may add photos."""
     if actor.role not in PHOTO_ROLES:
         raise Forbidden(f"a {actor.role.value} cannot add photos", field="role")
+
+
+def require_mobile(actor: Actor) -> None:
+    """403 unless the actor may use the phone page."""
+    if actor.role not in MOBILE_ROLES:
+        raise Forbidden(
+            "手机端用于上报和办理，只读账号请使用指挥大屏 (the phone page is for who reports "
+            f"and handles events); you are {actor.describe()}",
+            field="role",
+        )
+
+
+def require_patrol(actor: Actor) -> None:
+    """403 unless the actor may patrol and record a track."""
+    if actor.role not in PATROL_ROLES:
+        allowed = ", ".join(sorted(r.value for r in PATROL_ROLES))
+        raise Forbidden(f"patrols are for {allowed}; you are {actor.describe()}", field="role")
 
 
 def require_audit_reader(actor: Actor) -> None:

@@ -280,7 +280,7 @@ class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=1, description="The event's version as you last saw it.")
-    comment: Comment | None = None
+    comment: Comment | None = Field(default=None, title="备注")
 
 
 class TaskActionBody(ActionBody):
@@ -315,14 +315,17 @@ class AssignBody(ActionBody):
 
 
 class ReturnBody(TaskActionBody):
-    reason: Required
+    reason: Required = Field(title="退回原因")
 
 
 class FeedbackBody(TaskActionBody):
-    text: Required
-    result: FeedbackResult = FeedbackResult.resolved
+    text: Required = Field(title="处置情况")
+    result: FeedbackResult = Field(default=FeedbackResult.resolved, title="处置结果")
     attachment_ids: list[int] = Field(
-        default_factory=list, max_length=20, description="Photos uploaded to this event before."
+        default_factory=list,
+        max_length=20,
+        title="现场照片",
+        description="Photos uploaded to this event before.",
     )
 
 
@@ -344,9 +347,15 @@ class CountyCloseBody(ActionBody):
 
 
 class RequestExtensionBody(TaskActionBody):
-    new_due: datetime | None = Field(default=None, description="The deadline asked for.")
-    extra: str | None = Field(default=None, description="Or the extra time: 2wd, 4wh, 24h.")
-    reason: Required
+    new_due: datetime | None = Field(
+        default=None, title="申请的新期限", description="The deadline asked for."
+    )
+    extra: str | None = Field(
+        default=None,
+        title="或：再要多少时间（2wd 两个工作日，4wh 四个工作时，24h 二十四小时）",
+        description="Or the extra time: 2wd, 4wh, 24h.",
+    )
+    reason: Required = Field(title="延期原因")
 
 
 class DecideExtensionBody(ActionBody):
@@ -365,8 +374,8 @@ class SuperviseBody(ActionBody):
 
 
 class AnswerSupervisionBody(ActionBody):
-    supervision_id: int
-    answer: Required
+    supervision_id: int = Field(title="督办单")
+    answer: Required = Field(title="回复内容")
 
 
 class RateBody(ActionBody):

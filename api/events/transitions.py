@@ -12,7 +12,8 @@ Each action is one `ActionSpec`: the states it is allowed from, the roles that m
 unit rule checked before it runs (from api/events/policy.py), the body it takes, the handler that
 does it (api/events/handlers.py), its label and its summary. The action endpoints and their docs
 (api/events/action_routes.py), the allowed-actions answer of every event, the command screen's
-buttons and the timeline's labels are all generated from `ACTIONS`.
+buttons, the phone's task actions and their forms, and the timeline's labels are all
+generated from `ACTIONS`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from enum import StrEnum
 from api.events import handlers as h
 from api.events import policy
 from api.events import schemas as s
-from api.events.models import HANDLING_STATES, OPEN_STATES
+from api.events.models import HANDLING_STATES, OPEN_STATES, OPEN_TASK_STATES, TaskState
 from api.events.models import EventStatus as S
 from api.users.models import Role
 
@@ -69,6 +70,8 @@ class ActionSpec:
     body: type[s.ActionBody]
     handler: h.Handler
     on_screen: bool = False  # offered on the command screen's event card
+    on_phone: bool = False  # offered on the phone's task card (/m), its form from `body`
+    task_from: tuple[TaskState, ...] = ()  # a unit's action: the states its task must be in
 
     @property
     def past(self) -> str:
@@ -103,18 +106,22 @@ _SPECS = (
     ActionSpec(
         Action.acknowledge, "签收", "The unit acknowledges its task", HANDLING_STATES,
         policy.UNIT_STAFF, policy.task_unit, s.TaskActionBody, h.acknowledge,
+        on_phone=True, task_from=(TaskState.pending,),
     ),
     ActionSpec(
         Action.start, "开始处置", "The unit starts handling its task", HANDLING_STATES,
         policy.UNIT_STAFF, policy.task_unit, s.TaskActionBody, h.start,
+        on_phone=True, task_from=(TaskState.acknowledged,),
     ),
     ActionSpec(
         Action.return_, "退回", "The unit says the event is not theirs", HANDLING_STATES,
         policy.UNIT_STAFF, policy.task_unit, s.ReturnBody, h.return_,
+        on_phone=True, task_from=OPEN_TASK_STATES,
     ),
     ActionSpec(
         Action.feedback, "处置反馈", "The unit reports what it did, with photos", HANDLING_STATES,
         policy.UNIT_STAFF, policy.task_unit, s.FeedbackBody, h.feedback,
+        on_phone=True, task_from=(TaskState.in_progress,),
     ),
     ActionSpec(
         # The reporting grid worker may verify the handling of what they reported.
@@ -141,6 +148,7 @@ _SPECS = (
     ActionSpec(
         Action.request_extension, "申请延期", "The unit asks for more time", HANDLING_STATES,
         policy.UNIT_STAFF, policy.task_unit, s.RequestExtensionBody, h.request_extension,
+        on_phone=True, task_from=OPEN_TASK_STATES,
     ),
     ActionSpec(
         Action.decide_extension, "审批延期", "The command room approves or refuses an extension",
@@ -157,6 +165,7 @@ _SPECS = (
         Action.answer_supervision, "督办回复", "The supervised unit answers the order",
         (OPEN_STATES - {S.reported}) | {S.closed, S.rejected},
         policy.UNIT_STAFF, policy.task_unit, s.AnswerSupervisionBody, h.answer_supervision,
+        on_phone=True,
     ),
     ActionSpec(
         Action.rate, "回访评价", "Record the citizen's satisfaction", frozenset({S.closed}),

@@ -59,7 +59,12 @@ def perform(
     policy.require_action_role(actor, spec.roles, action.value)
     spec.guard(actor, event)
     context = Context(
-        session, event, actor, clock.now() if now is None else clock.aware(now), get_settings()
+        session,
+        event,
+        actor,
+        clock.now() if now is None else clock.aware(now),
+        get_settings(),
+        spec.task_from,
     )
     try:
         step = spec.handler(context, body)

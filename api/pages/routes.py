@@ -11,12 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.boundaries.service import page_area
 from api.deps import TOKEN_COOKIE, ClientAddress, PageVisitor, SettingsDep, Tx
 from api.errors import InvalidInput
-from api.events.policy import require_screen
+from api.events.policy import require_mobile, require_screen
+from api.pages.mobile import mobile_config
 from api.screen.pages import basemap_of, screen_config
 from api.users import auth
 from api.users.service import Unauthorized
 from api.users.throttle import TooManyAttempts
 from map_ui.login import render_login, render_password
+from map_ui.mobile import SCOPE, render_manifest, render_mobile, render_service_worker
 from map_ui.overview import OverviewConfig, render_overview
 from map_ui.screen import render_screen
 
@@ -168,3 +170,44 @@ async def overview_map(
         )
 
     return HTMLResponse(render_overview(await tx(work)))
+
+
+@router.get("/m", response_class=HTMLResponse)
+async def phone_page(
+    request: Request, visitor: PageVisitor, tx: Tx, settings: SettingsDep
+) -> Response:
+    """The phone page (网格通): report, my tasks, patrol; works with a weak signal."""
+    if visitor is None:
+        return _to_login(request)
+    if visitor.actor.must_change_password:
+        return _to_password(request)
+    require_mobile(visitor.actor)
+    config = await tx(lambda s: mobile_config(session=s, actor=visitor.actor, settings=settings))
+    # The service worker keeps its own copy for opening offline; the browser's cache keeps none
+    # (the page carries who is signed in).
+    return HTMLResponse(render_mobile(config), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/m/sw.js")
+async def phone_service_worker() -> Response:
+    """The phone page's service worker (public: it holds no data, only what to keep)."""
+    return Response(
+        render_service_worker(),
+        media_type="text/javascript",
+        headers={
+            "Service-Worker-Allowed": SCOPE,
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/m/manifest.webmanifest")
+async def phone_manifest() -> Response:
+    """The web app manifest (public: browsers fetch it without the sign-in cookie, so it names
+    no place)."""
+    return Response(
+        render_manifest(),
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "no-cache"},
+    )

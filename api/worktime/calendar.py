@@ -171,6 +171,23 @@ class WorkingCalendar:
             day += timedelta(days=1)
         return total.total_seconds() / 3600
 
+    def periods_between(self, first: date, last: date) -> list[tuple[datetime, datetime]]:
+        """The working periods of the days first..last (inclusive), in order: what a page
+        needs to count a deadline down in working time."""
+        out = []
+        day = first
+        while day <= last:
+            if is_workday(day):
+                for period_start, period_end in self.periods:
+                    out.append(
+                        (
+                            datetime.combine(day, period_start, self.tz),
+                            datetime.combine(day, period_end, self.tz),
+                        )
+                    )
+            day += timedelta(days=1)
+        return out
+
     def _aware(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             return moment.replace(tzinfo=self.tz)

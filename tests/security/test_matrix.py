@@ -14,6 +14,7 @@ real workflow to the state the route needs.
 from __future__ import annotations
 
 import struct
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +30,8 @@ from api.events.models import ExtensionRequest
 from api.events.service import create_event
 from api.events.transitions import ACTIONS, Action
 from api.events.workflow import perform
+from api.patrols.schemas import PatrolStart
+from api.patrols.service import start_patrol
 from api.settings import get_settings
 from api.supervision.models import Supervision
 from api.units.models import Unit, UnitKind
@@ -65,6 +68,10 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
+    # The phone page's service worker and manifest: no data, and browsers fetch a manifest
+    # without the cookie.
+    ("GET", "/m/sw.js"),
+    ("GET", "/m/manifest.webmanifest"),
 }
 
 
@@ -88,7 +95,8 @@ class Cell:
     """How to call a route, and what each caller gets."""
 
     expect: dict[str, int]
-    state: str | None = None  # the event's state the call needs (None: no event)
+    state: str | None = None  # the event's state the call needs (None: no event; "patrol": a
+    # patrol of wgy's)
     body: dict | None = None
     params: dict = field(default_factory=dict)
     page: bool = False  # a page: signed in by the cookie, sent to /login when not
@@ -109,6 +117,8 @@ E = "/api/v1/events/{event_id}"
 A = E + "/actions/"
 REPORT = {"title": "暴露垃圾", "category_code": "0102", "source": "grid_worker",
           "lon": 119.005, "lat": 29.005}  # fmt: skip
+POINTS = {"points": [{"seq": 0, "at": "2026-01-05T09:00:00+08:00", "lon": 119.005,
+          "lat": 29.005, "accuracy_m": 10}]}  # fmt: skip
 SQUARE = {"geometry": {"type": "Polygon", "coordinates": [[[119.0, 29.0], [119.02, 29.0],
           [119.02, 29.01], [119.0, 29.0]]]}, "range": "all"}  # fmt: skip
 
@@ -204,6 +214,19 @@ MATRIX: dict[tuple[str, str], Cell] = {
     ("POST", A + "rate"): Cell(
         allowed("admin", "zhs", **SEES_ASSIGNED), state="closed", body={"level": "satisfied"}
     ),  # fmt: skip
+    ("GET", "/api/v1/supervision/orders"): Cell(EVERYONE),
+    ("GET", "/api/v1/worktime/periods"): Cell(EVERYONE),
+    # --- patrols: anyone who patrols starts one; only the patroller feeds and ends it ---
+    ("POST", "/api/v1/patrols"): Cell(
+        allowed("admin", "zhs", "other", "zhifa", "wgy", ok=201), body={"external_id": "mx-p"}
+    ),
+    ("POST", "/api/v1/patrols/{patrol_id}/points"): Cell(
+        allowed("wgy", default=404, county=403, viewer=403), state="patrol", body=POINTS
+    ),
+    ("POST", "/api/v1/patrols/{patrol_id}/end"): Cell(
+        allowed("wgy", default=404, county=403, viewer=403), state="patrol", body={}
+    ),
+    ("GET", "/api/v1/patrols"): Cell(EVERYONE),
     # --- the command screen ---
     ("GET", "/api/v1/screen/summary"): Cell(SCREEN),
     ("GET", "/api/v1/screen/map"): Cell(SCREEN, params={"bbox": "118,28,120,30", "zoom": 12}),
@@ -215,6 +238,7 @@ MATRIX: dict[tuple[str, str], Cell] = {
     # --- pages ---
     ("GET", "/screen"): Cell(SCREEN, page=True),
     ("GET", "/"): Cell(EVERYONE, page=True),
+    ("GET", "/m"): Cell(allowed(*ROLES, viewer=403), page=True),
     ("GET", "/password"): Cell(EVERYONE, page=True, signed_in_only=True),
     ("POST", "/password"): Cell(
         allowed(*ROLES, ok=422),
@@ -367,10 +391,21 @@ def _event(session, state: str) -> dict:
     return ids
 
 
+def _patrol(session) -> dict:
+    """A new patrol of wgy's."""
+    wgy = actor_for(session, _user(session, "wgy").id)
+    patrol, _ = start_patrol(
+        session=session, actor=wgy, data=PatrolStart(external_id=f"mx-{uuid.uuid4()}")
+    )
+    return {"patrol_id": patrol.id}
+
+
 def _call(client, session, method: str, path: str, cell: Cell, caller: str):
     params = dict(cell.params)
     body = dict(cell.body) if cell.body is not None else None
-    if cell.state is not None:
+    if cell.state == "patrol":
+        params |= _patrol(session)
+    elif cell.state is not None:
         state = "reported" if cell.state == "photo" else cell.state
         ids = _event(session, state)
         if cell.state == "photo":

@@ -255,6 +255,25 @@
     return marker;
   }
 
+  // Today's patrols (巡查) as lines: running ones green, ended ones blue.
+  function patrolStyle(f) {
+    var running = (f.properties || {}).state === "active";
+    return { color: running ? "#2e7d32" : "#1f5fa8", weight: 4, opacity: 0.85 };
+  }
+
+  function bindPatrol(f, layer) {
+    var p = f.properties || {};
+    layer.bindTooltip(function () {
+      var box = el("div", null, "sx-tip");
+      box.appendChild(el("strong", "巡查 · " + p.user_name));
+      box.appendChild(el("div", (p.unit_name || "") + " " + shortTime(p.started_at) +
+        (p.ended_at ? " – " + shortTime(p.ended_at) : "（巡查中）")));
+      box.appendChild(el("div", (p.distance_m / 1000).toFixed(2) + " 公里，覆盖 " +
+        p.grid_codes.length + " 个网格"));
+      return box;
+    }, { sticky: true });
+  }
+
   function showEmergencyLayers(on) {
     // In emergency operation hazard points and shelters matter: put them on the map.
     var s = ensureState();
@@ -912,6 +931,7 @@
   global.Shuxin.screen = {
     fetchEvents: fetchEvents, eventLayer: eventLayer, poiLayer: poiLayer, updateEvent: updateEvent,
     bindEvent: bindEvent, areaStyle: areaStyle, bindArea: bindArea, openCard: openCard,
+    patrolStyle: patrolStyle, bindPatrol: bindPatrol,
     refreshAll: refreshAll, state: function () { return state; }
   };
 })(window);

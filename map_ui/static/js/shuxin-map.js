@@ -140,6 +140,8 @@
       method: "POST", credentials: "same-origin", headers: { "X-Requested-With": "shuxin" }
     }).then(function (response) {
       if (response.status === 401) {
+        // A page with its own answer (the phone keeps what waits to be sent) takes it over.
+        if (global.Shuxin.onSignInEnded) { global.Shuxin.onSignInEnded(); return; }
         global.location.href = "/login?next=" +
           encodeURIComponent(global.location.pathname + global.location.search);
       }
@@ -152,6 +154,7 @@
   });
 
   global.Shuxin = {
+    renewSignIn: renewSignIn, onSignInEnded: null,
     STATUS: STATUS, ROUTING: ROUTING, SOURCE: SOURCE, LEVEL_STYLE: LEVEL_STYLE,
     el: el, formatTime: formatTime, timeZone: timeZone, eventPopup: eventPopup, areaTooltip: areaTooltip,
     renderLegend: renderLegend, eventMarker: eventMarker, bindEvent: bindEvent, bindArea: bindArea, areaStyle: areaStyle
