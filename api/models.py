@@ -1,10 +1,13 @@
 """Every table of Shuxin, imported once so that Alembic and the tests see the whole schema."""
 
+from api.assessments.models import Assessment, AssessmentMember, AssessmentRow, AssessmentScheme
 from api.attachments.models import Attachment
 from api.categories.models import Category, Platform
 from api.events.models import Event, ExtensionRequest, Feedback, Rating, Task, TimelineEntry
+from api.indicators.models import IndicatorDirty, IndicatorEvent
 from api.mode.models import ModeChange
 from api.pois.models import Poi
+from api.reviews.models import ReviewNote
 from api.supervision.models import Supervision
 from api.units.models import Unit
 from api.users.models import User
@@ -14,16 +17,23 @@ metadata = Base.metadata
 
 __all__ = [
     "Area",
+    "Assessment",
+    "AssessmentMember",
+    "AssessmentRow",
+    "AssessmentScheme",
     "Attachment",
     "BoundarySet",
     "Category",
     "Event",
     "ExtensionRequest",
     "Feedback",
+    "IndicatorDirty",
+    "IndicatorEvent",
     "ModeChange",
     "Platform",
     "Poi",
     "Rating",
+    "ReviewNote",
     "Supervision",
     "Task",
     "TimelineEntry",

@@ -3,7 +3,8 @@
 For demos and benchmarks at scale (`shuxin demo --events 1000000`): points are drawn inside the
 active set's grids by PostGIS (ST_GeneratePoints), so every event is routed `inside` its grid by
 construction; older events are closed (a few rejected), each closed one with its done lead task
-and its timeline (reported, closed). The recent, open part of a demo goes through the real
+and its timeline (reported, then one `history` entry carrying the times of its stages), and its
+fact row for the indicators. The recent, open part of a demo goes through the real
 workflow instead (api.demo.lifecycle).
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.events.models import ClosureType, Event, EventStatus, RejectReason, Urgency
 from api.events.transitions import SystemEntry
+from api.indicators.facts import rebuild_range
 from gis.boundaries import active_set
 from gis.router import RoutingMethod
 
@@ -113,9 +115,13 @@ SELECT id, 1, created_at, '{SystemEntry.report.value}', '历史数据导入', NU
        jsonb_build_object('source', source, 'routing', routing_method)
 FROM event WHERE id > :after_id
 UNION ALL
-SELECT id, version, closed_at, '{SystemEntry.history.value}', '历史数据导入', 'reported', status,
-       '历史数据：办理过程未逐步导入', jsonb_build_object('closure_type', closure_type)
-FROM event WHERE id > :after_id
+SELECT e.id, e.version, e.closed_at, '{SystemEntry.history.value}', '历史数据导入', 'reported',
+       e.status, '历史数据：办理过程未逐步导入',
+       jsonb_strip_nulls(jsonb_build_object(
+           'closure_type', e.closure_type, 'accepted_at', e.accepted_at,
+           'assigned_at', e.assigned_at, 'handled_at', e.handled_at,
+           'handle_due', e.handle_due, 'lead_unit', u.code))
+FROM event e LEFT JOIN unit u ON u.id = e.lead_unit_id WHERE e.id > :after_id
 """
 
 
@@ -178,6 +184,11 @@ def generate_history(
     if progress:
         progress("history tasks and timelines", 2, 2)
     restore()
+    # The timeline's trigger was off (replica mode): queue the new events for the indicators
+    # and build their fact rows now, rather than on the first indicator request.
+    if progress:
+        progress("indicator facts", 0, 1)
+    rebuild_range(session, after_id, progress)
     return session.scalar(text("SELECT count(*) FROM event WHERE id > :a"), {"a": after_id}) or 0
 
 

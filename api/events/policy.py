@@ -127,3 +127,54 @@ def require_own_township(actor: Actor, unit: Unit, field: str) -> None:
 def guard_summary(guard: Guard) -> str:
     """The first line of a guard's docstring, for the API docs."""
     return (guard.__doc__ or "").strip().splitlines()[0].rstrip(".")
+
+
+# --- indicators, assessments and reviews ---------------------------------------------------------
+
+ASSESS_ROLES = frozenset({Role.commander, Role.viewer, Role.county, Role.admin})
+"""Who may read indicators, assessments and reviews (within their scope)."""
+PUBLISH_ROLES = frozenset({Role.commander, Role.county, Role.admin})
+"""Who may run, publish assessments and write review conclusions: county or township leaders."""
+
+
+def assessment_township(actor: Actor) -> str | None:
+    """The township whose indicators, assessments and reviews the actor sees: a township sees
+    its own villages, grids and units; the county centre and administrators see all (None).
+    The same line as `visibility.visible_clause` draws for the command room and viewers."""
+    if actor.role not in ASSESS_ROLES:
+        raise Forbidden(
+            "indicators and assessments are for the command room, the county centre and "
+            f"viewers; you are {actor.describe()}",
+            field="role",
+        )
+    if actor.is_admin or actor.role is Role.county or actor.unit_kind is UnitKind.county_center:
+        return None
+    if not actor.township_code:
+        raise Forbidden(
+            f"your unit belongs to no township; you are {actor.describe()}", field="unit"
+        )
+    return actor.township_code
+
+
+def require_in_scope(actor: Actor, township_code: str | None, field: str = "township") -> None:
+    """403 unless `township_code` (None: the whole county) is within the actor's scope."""
+    own = assessment_township(actor)
+    if own is not None and township_code != own:
+        what = f"township {township_code}" if township_code else "the whole county"
+        raise Forbidden(
+            f"you see township {own}, not {what}; you are {actor.describe()}", field=field
+        )
+
+
+def require_publish(actor: Actor, township_code: str | None) -> None:
+    """Running, publishing and concluding: the county centre or an administrator for any scope;
+    a commander of a command room for their own township's."""
+    if actor.role not in PUBLISH_ROLES or (
+        actor.role is Role.commander and actor.unit_kind is not UnitKind.command_room
+    ):
+        raise Forbidden(
+            f"this is for county or township leaders (the command room's commanders, the county "
+            f"centre); you are {actor.describe()}",
+            field="role",
+        )
+    require_in_scope(actor, township_code)
