@@ -19,6 +19,7 @@ from api.deps import Tx
 from api.errors import install_error_handlers
 from api.events.action_routes import router as actions_router
 from api.events.routes import router as events_router
+from api.indicators.routes import router as indicators_router
 from api.mode.routes import router as mode_router
 from api.pages.routes import router as pages_router
 from api.pois.routes import router as pois_router
@@ -79,6 +80,7 @@ def create_app() -> FastAPI:
         screen_router,
         mode_router,
         pois_router,
+        indicators_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -30,9 +30,9 @@ class EventSet:
 
 
 _IN = "f.{col} >= :start AND f.{col} < :t"
-_CLOSED_AT_T = (
-    "((f.closed_at < :t AND (f.reopened_at IS NULL OR f.reopened_at >= :t))"
-    " OR f.closed_last_at < :t)"
+_CLOSED_AT_T = (  # closed at T: closed and not reopened by then, or closed for good before T
+    "COALESCE((f.closed_at < :t AND (f.reopened_at IS NULL OR f.reopened_at >= :t))"
+    " OR f.closed_last_at < :t, false)"
 )
 _OVERDUE_OPEN = (
     f"({_IN.format(col='overdue_at')} AND (f.handled_at IS NULL OR f.handled_at >= :t) "
