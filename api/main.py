@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from api.assessments.routes import router as assessments_router
 from api.attachments.routes import router as attachments_router
 from api.boundaries.routes import router as boundaries_router
 from api.categories.routes import router as categories_router
@@ -81,6 +82,7 @@ def create_app() -> FastAPI:
         mode_router,
         pois_router,
         indicators_router,
+        assessments_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
