@@ -24,6 +24,7 @@ from api.indicators.routes import router as indicators_router
 from api.mode.routes import router as mode_router
 from api.pages.routes import router as pages_router
 from api.pois.routes import router as pois_router
+from api.reviews.routes import router as reviews_router
 from api.routing.routes import router as routing_router
 from api.scheduler import SweepThread
 from api.screen.index import event_index
@@ -83,6 +84,7 @@ def create_app() -> FastAPI:
         pois_router,
         indicators_router,
         assessments_router,
+        reviews_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -131,3 +131,69 @@ def render_choropleth(data: ChoroplethData, fmt: str = "png", width_px: int = 12
     fig.savefig(out, format=fmt, bbox_inches="tight", dpi=dpi)
     plt.close(fig)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Point:
+    lon: float
+    lat: float
+    label: str = ""
+    colour: str = "#1f6fb2"
+    size: float = 18
+
+
+@dataclass(frozen=True)
+class PointsMapData:
+    title: str
+    areas: tuple[Area, ...]  # outlines (their values are not used)
+    points: tuple[Point, ...]
+    subtitle: str = ""
+    legend: tuple[tuple[str, str], ...] = ()  # (colour, label)
+
+
+def render_points(data: PointsMapData, fmt: str = "png", width_px: int = 1000) -> bytes:
+    """Events as dots over their areas' outlines (a review's map), PNG or SVG bytes."""
+    import geopandas as gpd
+
+    plt = _matplotlib()
+    dpi = 150
+    fig, ax = plt.subplots(figsize=(width_px / dpi, width_px / dpi * 0.75), dpi=dpi)
+    ax.set_axis_off()
+    if data.areas:
+        outlines = gpd.GeoSeries([a.geometry for a in data.areas], crs="EPSG:4326")
+        outlines.to_crs("EPSG:4549").plot(ax=ax, facecolor="#f4f6f8", edgecolor="#8899aa", lw=0.5)
+        if len(data.areas) <= 40:
+            for area, shape in zip(data.areas, outlines.to_crs("EPSG:4549"), strict=True):
+                point = shape.representative_point()
+                ax.annotate(area.name, (point.x, point.y), ha="center", fontsize=6, color="#667788")
+    if data.points:
+        dots = gpd.GeoSeries(
+            [shapely.Point(p.lon, p.lat) for p in data.points], crs="EPSG:4326"
+        ).to_crs("EPSG:4549")
+        ax.scatter(
+            dots.x,
+            dots.y,
+            s=[p.size for p in data.points],
+            c=[p.colour for p in data.points],
+            edgecolors="white",
+            linewidths=0.5,
+            zorder=3,
+        )
+        for p, x, y in zip(data.points, dots.x, dots.y, strict=True):
+            if p.label:
+                ax.annotate(p.label, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=6)
+    if data.legend:
+        from matplotlib.lines import Line2D
+
+        handles = [
+            Line2D([], [], marker="o", ls="", color=colour, label=label)
+            for colour, label in data.legend
+        ]
+        ax.legend(handles=handles, loc="lower left", fontsize=7)
+    ax.set_title(data.title, fontsize=11)
+    if data.subtitle:
+        fig.text(0.5, 0.02, data.subtitle, ha="center", fontsize=7, color="#555555")
+    out = io.BytesIO()
+    fig.savefig(out, format=fmt, bbox_inches="tight", dpi=dpi)
+    plt.close(fig)
+    return out.getvalue()

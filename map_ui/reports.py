@@ -64,6 +64,23 @@ class NoteForm:
 
 
 @dataclass(frozen=True)
+class Select:
+    name: str
+    label: str
+    options: tuple[tuple[str, str], ...]  # (value, label)
+    selected: str = ""
+
+
+@dataclass(frozen=True)
+class Controls:
+    """A GET form that reloads the page with other choices (it needs no script)."""
+
+    action: str
+    selects: tuple[Select, ...]
+    texts: tuple[tuple[str, str, str], ...] = ()  # (name, label, value)
+
+
+@dataclass(frozen=True)
 class ReportPage:
     title: str
     subtitle: str = ""
@@ -71,6 +88,7 @@ class ReportPage:
     notes: tuple[Note, ...] = ()  # the reviewer's conclusions, newest first
     form: NoteForm | None = None
     links: tuple[Link, ...] = ()  # shown on the page, not in print
+    controls: Controls | None = None
     static_prefix: str = "/static"
     meta: dict = field(default_factory=dict)
 
@@ -149,6 +167,30 @@ def _notes(page: ReportPage) -> str:
     return f"<section><h2>复盘意见</h2>{items or '<p>尚无复盘意见。</p>'}{form}</section>"
 
 
+def _controls(controls: Controls | None) -> str:
+    if controls is None:
+        return ""
+    action = escape(controls.action)
+    parts = [f'<form class="sx-assess-controls sx-no-print" method="get" action="{action}">']
+    for name, label, value in controls.texts:
+        parts.append(
+            f'<label>{escape(label)} <input name="{escape(name)}" value="{escape(value)}" '
+            'size="12"></label>'
+        )
+    for select in controls.selects:
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if v == select.selected else ""}>'
+            f"{escape(text)}</option>"
+            for v, text in select.options
+        )
+        parts.append(
+            f'<label>{escape(select.label)} <select name="{escape(select.name)}">{options}'
+            "</select></label>"
+        )
+    parts.append('<button type="submit">查看</button></form>')
+    return "".join(parts)
+
+
 def render_html(page: ReportPage, *, embed_images: bool = False) -> str:
     """The report as a page of the app (or, `embed_images`, self-contained for the PDF)."""
     links = "".join(f'<a href="{escape(link.href)}">{escape(link.text)}</a>' for link in page.links)
@@ -168,6 +210,7 @@ def render_html(page: ReportPage, *, embed_images: bool = False) -> str:
 <body class="sx-report">
 {nav}
 <header><h1>{escape(page.title)}</h1><p class="sx-report-sub">{escape(page.subtitle)}</p></header>
+{_controls(page.controls)}
 <main>{body}{_notes(page)}</main>
 </body>
 </html>

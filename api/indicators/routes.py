@@ -158,3 +158,30 @@ async def events_behind(
         )
     )
     return EventsBehindOut(count=count, items=items)
+
+
+@router.get("/map.png")
+async def indicator_map(
+    tx: Tx,
+    actor: CurrentActor,
+    scope: ScopeDep,
+    period: PeriodQ,
+    indicator: Annotated[str, Query(description="an indicator key, e.g. close_rate")],
+    by: Annotated[
+        Literal["township", "village", "grid"], Query(description="the level of the areas")
+    ] = "township",
+    format: Literal["png", "svg"] = "png",
+) -> Response:
+    """The map coloured by one indicator at one level (drawn on the server: PNG or SVG)."""
+    from api.indicators.maps import indicator_map as draw
+
+    span = parse_period(period)
+    service.indicator(indicator)
+    now = clock.now()
+
+    def work(s):
+        table = service.compute(session=s, actor=actor, period=span, by=by, scope=scope, now=now)
+        return draw(s, table, indicator, fmt=format)
+
+    image = await tx(work)
+    return Response(image, media_type="image/png" if format == "png" else "image/svg+xml")
