@@ -240,7 +240,8 @@ def event_review(*, session: Session, actor: Actor, event_id: int) -> ReportPage
 
 
 def _nearby(session: Session, actor: Actor, event: Event) -> list:
-    """Events within NEARBY_M metres and NEARBY_DAYS days of it that the actor may see."""
+    """Events within NEARBY_M metres and NEARBY_DAYS days of it that the actor may see (the
+    50 closest in time)."""
     if event.location is None:
         return []
     window = timedelta(days=NEARBY_DAYS)
@@ -255,7 +256,11 @@ def _nearby(session: Session, actor: Actor, event: Event) -> list:
                 "(SELECT CAST(location AS geography) FROM event WHERE id = :me), :m)"
             ).bindparams(me=event.id, m=NEARBY_M),
         )
-        .order_by(Event.created_at)
+        .order_by(
+            text("abs(extract(epoch FROM event.created_at - CAST(:at AS timestamptz)))").bindparams(
+                at=event.created_at
+            )
+        )
         .limit(50)
     ).all()
     return to_out(session, list(found), actor, with_tasks=False)

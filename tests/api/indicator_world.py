@@ -89,6 +89,7 @@ class World:
     session: Session
     users: dict[str, User]
     batches: dict[str, list[int]]
+    set_id: int | None = None
 
     def actor(self, login: str):
         return actor_for(self.session, self.users[login].id)
@@ -122,6 +123,7 @@ class World:
             input_lon=lon,
             input_lat=lat,
             routing_method="inside",
+            routing_set_id=self.set_id,
             grid_code=grid,
             village_code=VILLAGE,
             township_code=TOWNSHIP,
@@ -323,7 +325,7 @@ def world(engine, password_hash) -> Iterator[World]:
         sync_units(session=session, set_id=boundary_set.id, county_code="330825",
                    county_name="龙游县")  # fmt: skip
         users = _people(session, password_hash)
-        w = World(session, users, {k: [] for k in "ABCDEFGHIJKL"})
+        w = World(session, users, {k: [] for k in "ABCDEFGHIJKL"}, boundary_set.id)
         build(w)
         yield w
     finally:
