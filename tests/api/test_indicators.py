@@ -230,3 +230,37 @@ def test_a_past_month_stays_the_same_after_new_events_edits_and_boundaries(w):
     assert figures(w, "grid") == before
     november = figures(w, period=parse_period("2025-11"))
     assert (november["reported"], november["accepted"], november["handled"]) == (1, 5, 15)
+
+
+def test_the_readme_table_is_the_definitions():
+    """README.md carries the indicator table generated from the one definition."""
+    from pathlib import Path
+
+    from api.indicators.definitions import markdown_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    between = readme.split("<!-- indicators:begin -->\n")[1].split("<!-- indicators:end -->")[0]
+    assert between == markdown_table()
+
+
+def test_working_hours_vectorised_equal_the_calendar():
+    """The fact rows' working hours (vectorised) are the deadline calendar's, to the second."""
+    import random
+    from datetime import timedelta
+
+    import numpy as np
+
+    from api.worktime.service import calendar
+
+    cal = calendar()
+    rng = random.Random(7)
+    starts, ends = [], []
+    for _ in range(500):
+        a = oct_(1, 0) + timedelta(minutes=rng.randrange(0, 60 * 24 * 120))
+        starts.append(a)
+        ends.append(a + timedelta(minutes=rng.randrange(-60, 60 * 24 * 15)))
+    got = cal.working_hours_many(
+        np.array([a.timestamp() for a in starts]), np.array([b.timestamp() for b in ends])
+    )
+    want = [cal.working_hours_between(a, b) for a, b in zip(starts, ends, strict=True)]
+    assert got == pytest.approx(want, abs=1e-6)
