@@ -141,8 +141,9 @@ def measure(url: str, repeats: int, now: datetime) -> list[Row]:
     year = parse_period(f"{year_start.isoformat()}..{(first_of_month - timedelta(days=1))}")
     rows: list[Row] = []
     actor = operator()
+    with engine.begin() as connection:  # statistics for the planner, committed
+        connection.execute(text("ANALYZE indicator_event"))
     with Session(engine) as session:
-        session.execute(text("ANALYZE indicator_event"))
         grids = session.scalar(
             text(
                 "SELECT count(*) FROM area a JOIN boundary_set s ON s.id = a.set_id "

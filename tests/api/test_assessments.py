@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -183,6 +184,14 @@ def test_the_report_as_html_and_pdf(w, app_client_on, tmp_path):
         colours = first.convert("L").getextrema()
     assert (width, height) == (414, 585)  # A4 at 50 dpi
     assert colours[0] < 100  # something printed, not a blank page
+    output = Path(__file__).resolve().parents[2] / "test-output"  # for people to look at
+    output.mkdir(exist_ok=True)
+    (output / "assessment-map.png").write_bytes(png.content)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+         str(tmp_path / "report.pdf"), str(output / "assessment-report-page1")],
+        check=True,
+    )  # fmt: skip
     fonts = subprocess.run(
         ["pdffonts", str(tmp_path / "report.pdf")], capture_output=True, text=True, check=True
     ).stdout

@@ -20,13 +20,12 @@ def _strict(page, violations: list[str]) -> None:
     """The 考核 and 复盘 pages get the CSP header; the console's refusals are collected."""
 
     def add_csp(route):
-        response = route.fetch()
-        headers = dict(response.headers)
-        if urlparse(route.request.url).path.startswith(("/assess", "/review")):
-            headers["content-security-policy"] = CSP
-        route.fulfill(response=response, headers=headers)
+        response = route.fetch(max_redirects=0)
+        route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": CSP}
+        )
 
-    page.route("**/*", add_csp)
+    page.route(lambda url: urlparse(url).path.startswith(("/assess", "/review")), add_csp)
     page.on(
         "console",
         lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
