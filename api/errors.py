@@ -6,6 +6,7 @@ Every error answer has the shape {"error": code, "message": text, "field": name 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,12 +58,18 @@ def _field_name(location: tuple) -> str:
     return ".".join(parts) or "body"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the JSON error handlers on `app`."""
+def install_error_handlers(
+    app: FastAPI, *, on_forbidden: Callable[[Request, DomainError], Awaitable[None]] | None = None
+) -> None:
+    """Register the JSON error handlers on `app`; `on_forbidden` hears of every 403."""
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+        if "retry_after_s" in exc.details:
+            headers["Retry-After"] = str(exc.details["retry_after_s"])
+        if exc.status_code == 403 and on_forbidden is not None:
+            await on_forbidden(request, exc)
         return JSONResponse(
             error_body(exc.code, exc.message, exc.field, **exc.details),
             status_code=exc.status_code,

@@ -7,17 +7,21 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from api.assessments.routes import router as assessments_router
 from api.attachments.routes import router as attachments_router
+from api.audit.models import AuditAction
+from api.audit.record import record
+from api.audit.routes import router as audit_router
 from api.boundaries.routes import router as boundaries_router
 from api.categories.routes import router as categories_router
-from api.database import session_scope
-from api.deps import Tx
-from api.errors import install_error_handlers
+from api.database import database_url, session_scope
+from api.deps import Tx, get_transactions
+from api.embedded_pg import libpq_url
+from api.errors import DomainError, install_error_handlers
 from api.events.action_routes import router as actions_router
 from api.events.routes import router as events_router
 from api.indicators.routes import router as indicators_router
@@ -32,6 +36,7 @@ from api.screen.routes import router as screen_router
 from api.settings import get_settings
 from api.units.routes import router as units_router
 from api.users.routes import router as users_router
+from api.users.sessions import start_listening
 from map_ui.vendor import STATIC_DIR
 
 
@@ -44,16 +49,41 @@ def _preload_screen_index() -> None:
         logging.getLogger("shuxin.screen").exception("preloading the screen index failed")
 
 
+def _listen_connection():
+    import psycopg2
+
+    return psycopg2.connect(libpq_url(database_url()))
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     interval = get_settings().sweep_interval_s
     thread = SweepThread(interval) if interval > 0 else None
     if thread:
         thread.start()
+    listener = start_listening(_listen_connection)
     threading.Thread(target=_preload_screen_index, name="shuxin-screen-index", daemon=True).start()
     yield
+    listener.stop()
     if thread:
         thread.stop()
+
+
+async def _audit_refusal(request: Request, exc: DomainError) -> None:
+    """Every 403 goes into the audit log, in a transaction of its own (the request's was
+    rolled back)."""
+    actor = getattr(request.state, "actor", None)
+    transactions = await request.app.dependency_overrides.get(get_transactions, get_transactions)()
+    address = request.client.host if request.client else None
+    try:
+        await transactions(
+            lambda s: record(
+                s, action=AuditAction.forbidden, who=actor, address=address,
+                target=f"{request.method} {request.url.path}"[:200], message=exc.message[:500],
+            )
+        )  # fmt: skip
+    except Exception:  # noqa: BLE001 - the refusal is answered even if it cannot be recorded
+        logging.getLogger("shuxin.audit").exception("could not record a refusal")
 
 
 def create_app() -> FastAPI:
@@ -68,7 +98,7 @@ def create_app() -> FastAPI:
         "room (乡镇综合信息指挥室).",
         lifespan=lifespan,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, on_forbidden=_audit_refusal)
     for router in (
         pages_router,
         users_router,
@@ -82,6 +112,7 @@ def create_app() -> FastAPI:
         screen_router,
         mode_router,
         pois_router,
+        audit_router,
         indicators_router,
         assessments_router,
         reviews_router,

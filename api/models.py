@@ -2,6 +2,7 @@
 
 from api.assessments.models import Assessment, AssessmentMember, AssessmentRow, AssessmentScheme
 from api.attachments.models import Attachment
+from api.audit.models import AuditEntry
 from api.categories.models import Category, Platform
 from api.events.models import Event, ExtensionRequest, Feedback, Rating, Task, TimelineEntry
 from api.indicators.models import IndicatorDirty, IndicatorEvent
@@ -10,7 +11,7 @@ from api.pois.models import Poi
 from api.reviews.models import ReviewNote
 from api.supervision.models import Supervision
 from api.units.models import Unit
-from api.users.models import User
+from api.users.models import RevokedSession, SignInFailures, User
 from gis.models import Area, Base, BoundarySet
 
 metadata = Base.metadata
@@ -22,6 +23,7 @@ __all__ = [
     "AssessmentRow",
     "AssessmentScheme",
     "Attachment",
+    "AuditEntry",
     "BoundarySet",
     "Category",
     "Event",
@@ -34,6 +36,8 @@ __all__ = [
     "Poi",
     "Rating",
     "ReviewNote",
+    "RevokedSession",
+    "SignInFailures",
     "Supervision",
     "Task",
     "TimelineEntry",

@@ -52,7 +52,36 @@ class Settings(BaseSettings):
         default=None,
         description="Signs sign-in tokens; unset: a random key kept in $SHUXIN_HOME/secret_key.",
     )
-    token_ttl_minutes: int = Field(default=600, ge=5, description="How long a sign-in lasts.")
+    token_ttl_minutes: int = Field(
+        default=30,
+        ge=2,
+        description="How long a sign-in token lasts; the pages renew theirs while open.",
+    )
+    session_max_hours: float = Field(
+        default=12,
+        gt=0,
+        description="The longest a session may be renewed before the password is asked again.",
+    )
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one login before it is locked."
+    )
+    sign_in_max_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one address (any login) before it is locked.",
+    )
+    sign_in_lock_minutes: float = Field(
+        default=15, gt=0, description="How long a lock lasts; each further lock doubles it."
+    )
+    force_password_change: bool = Field(
+        default=True,
+        description="A generated or reset password must be changed at the first sign-in "
+        "(`shuxin demo` turns it off for its demo users).",
+    )
+    https: bool = Field(
+        default=False,
+        description="Served over HTTPS (behind a proxy): cookies are Secure, HSTS is sent.",
+    )
 
     working_hours: str = Field(
         default="08:30-12:00,13:30-17:30",

@@ -188,6 +188,25 @@ def client(app_client, make_user):
     return app_client
 
 
+@pytest.fixture
+def shuxin(engine, database_url):
+    """Run `shuxin ARGS...` as a user does (a new process) on the test database; the
+    CompletedProcess (stdout and stderr as text)."""
+    env = {**os.environ, "SHUXIN_DATABASE_URL": database_url, "NO_COLOR": "1"}
+
+    def run(*args) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli.main", *map(str, args)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    return run
+
+
 # --- small hand-made boundaries -----------------------------------------------------------------
 
 
@@ -234,6 +253,35 @@ def grid_set(session):
         )
     session.flush()
     activate_set(session, "test-squares")
+    return boundary_set
+
+
+@pytest.fixture
+def europe_set(session):
+    """An active set with one grid where both lon and lat are in [-90, 90], so a swapped point
+    is in range and only the router can tell it is swapped: 10.00-10.01 x 50.00-50.01."""
+    from geoalchemy2.shape import from_shape
+
+    from gis.boundaries import activate_set
+    from gis.models import Area, BoundarySet
+
+    boundary_set = BoundarySet(name="test-europe")
+    session.add(boundary_set)
+    session.flush()
+    grid = shapely.MultiPolygon([shapely.box(10.0, 50.0, 10.01, 50.01)])
+    session.add(
+        Area(
+            set_id=boundary_set.id,
+            level="grid",
+            code="999999999999001",
+            name="Europa 1",
+            parent_code=None,
+            geom=from_shape(grid, srid=4326),
+            area_m2=0.0,
+        )
+    )
+    session.flush()
+    activate_set(session, "test-europe")
     return boundary_set
 
 

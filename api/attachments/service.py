@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from PIL import Image, ImageOps
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,6 +52,33 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+def without_metadata(data: bytes, content_type: str) -> bytes:
+    """The photo re-encoded without its metadata (EXIF: GPS position, device, time; XMP; PNG
+    text): the pixels, turned upright as the EXIF said, and the colour profile only. A photo
+    that cannot be decoded is refused."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            profile = image.info.get("icc_profile")
+            out = io.BytesIO()
+            options: dict = {"icc_profile": profile} if profile else {}
+            if content_type == "image/jpeg":
+                options |= {"quality": 92, "optimize": True}
+                if upright.mode not in ("RGB", "L", "CMYK"):
+                    upright = upright.convert("RGB")
+            elif content_type == "image/webp":
+                options |= {"quality": 92}
+            upright.save(out, format=_FORMATS[content_type], **options)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidInput(f"the image cannot be read ({exc}); send a JPEG, PNG or WebP photo",
+                           field="file") from None  # fmt: skip
+    return out.getvalue()
+
+
 def store(
     *,
     session: Session,
@@ -78,6 +107,7 @@ def store(
             "the file is not a JPEG, PNG or WebP image (checked from its content, not its name)",
             field="file",
         )
+    data = without_metadata(data, content_type)
     digest = hashlib.sha256(data).hexdigest()
     relative = Path(digest[:2]) / f"{digest}.{_EXTENSIONS[content_type]}"
     target = media_dir / relative

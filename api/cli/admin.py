@@ -33,7 +33,10 @@ def users_create(
     login: str = typer.Argument(..., help="Sign-in name"),
     role: Role = typer.Option(..., help="commander, handler, grid_worker, county, viewer, admin"),
     unit: str | None = typer.Option(None, help="Unit code (every role but admin has one)"),
-    password: str | None = typer.Option(None, help="At least 8 characters; default: generated"),
+    password: str | None = typer.Option(
+        None,
+        help="At least 10 characters, not the login, not a common password; default: generated",
+    ),
     name: str | None = typer.Option(None, help="Display name (default: the login)"),
 ) -> None:
     """Create a user; the password is printed when it was generated."""
@@ -47,12 +50,77 @@ def users_create(
                 unit_code=unit,
                 password=password,
                 display_name=name,
+                by=_operator(),
             )
     except DomainError as exc:
         raise fail(exc.message) from None
     console.print(f"Created {user.login} ({role.value}{', ' + unit if unit else ''}).")
     if password is None:
         console.print(f"Password: {secret}  (give it to the user; it is not shown again)")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users: login, role, unit, whether active, when they last signed in."""
+    from api.users.service import list_users
+
+    url = ready_database()
+    with session_scope(url) as session:
+        rows = list_users(session=session)
+    table = Table("login", "name", "role", "unit", "active", "must change password",
+                  "last sign-in")  # fmt: skip
+    for u in rows:
+        table.add_row(
+            u.login, u.display_name, u.role.value, u.unit_code or "", "yes" if u.active else "no",
+            "yes" if u.must_change_password else "",
+            f"{clock.local(u.last_sign_in_at):%Y-%m-%d %H:%M}" if u.last_sign_in_at else "",
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(rows)} users")
+
+
+@users.command("disable")
+def users_disable(login: str = typer.Argument(..., help="Sign-in name")) -> None:
+    """Disable a user: every sign-in of theirs ends at once; nothing is deleted."""
+    from api.users.service import disable_user
+
+    url = ready_database()
+    try:
+        with session_scope(url) as session:
+            disable_user(session=session, login=login, by=_operator())
+    except DomainError as exc:
+        raise fail(exc.message) from None
+    console.print(f"Disabled {login}: their sign-ins ended.")
+
+
+@users.command("reset-password")
+def users_reset_password(
+    login: str = typer.Argument(..., help="Sign-in name"),
+    password: str | None = typer.Option(
+        None, help="The new password (default: generated, printed once)"
+    ),
+) -> None:
+    """Give a user a new password, to be changed at their next sign-in; their sign-ins end."""
+    from api.users.service import reset_password
+
+    url = ready_database()
+    try:
+        with session_scope(url) as session:
+            new = reset_password(session=session, login=login, by=_operator(), password=password)
+    except DomainError as exc:
+        raise fail(exc.message) from None
+    console.print(f"New password for {login} set; their sign-ins ended.")
+    if password is None:
+        console.print(f"Password: {new}  (give it to the user; it is not shown again)")
+
+
+def _operator():
+    """Who runs the command, for the audit log: the operating-system account."""
+    import getpass
+
+    from api.audit.record import Who
+
+    return Who(None, f"os:{getpass.getuser()}"[:64], "cli", None)
 
 
 @units.command("list")

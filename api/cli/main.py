@@ -27,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str, dict[str, Any]]] = {
     ),
     "categories": ("api.cli.admin:categories", "The category catalog.", {}),
     "pois": ("api.cli.admin:pois", "Hazard points and shelters on the map.", {}),
+    "audit": (
+        "api.cli.audit:audit",
+        "Print the access audit log: sign-ins, reveals, exports, user and mode changes, refusals.",
+        {},
+    ),
     "deadline": (
         "api.cli.worktime:deadline",
         "Print the due time, counting Chinese working time (weekends, holidays, 调休).",

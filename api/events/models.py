@@ -140,6 +140,10 @@ class Event(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     reporter_name: Mapped[str | None] = mapped_column(String(100), info=REPORTED)
     reporter_phone: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
+    reporter_id_number: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
+    reporter_address: Mapped[str | None] = mapped_column(String(500), info=REPORTED)
+    # The township of the reporter's unit: an event in no township is its command room's.
+    reporter_township_code: Mapped[str | None] = mapped_column(String(32), info=REPORTED)
 
     routing_set_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_set.id"), info=REPORTED)
     routing_method: Mapped[RoutingMethod] = mapped_column(str_enum(RoutingMethod), info=REPORTED)
@@ -189,6 +193,11 @@ class Event(Base):
         Index("event_created_at_idx", "created_at"),
         Index("event_updated_at_idx", "updated_at"),
         Index("event_lead_unit_idx", "lead_unit_id"),
+        Index(
+            "event_unplaced_reporter_idx",
+            "reporter_township_code",
+            postgresql_where=text("township_code IS NULL"),
+        ),
     )
 
 

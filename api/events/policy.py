@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.events.models import Event
+from api.events.models import Event, EventStatus
+from api.events.visibility import scope_of
 from api.units.models import Unit, UnitKind
 from api.users.models import Role
 from api.users.service import Actor, Forbidden
@@ -29,6 +30,8 @@ SCREEN_ROLES = frozenset({Role.commander, Role.viewer, Role.county, Role.admin})
 """Who may open the command screen and its data."""
 PHOTO_ROLES = REPORTERS
 """Who may add photos to an event they can see."""
+AUDIT_READERS = frozenset({Role.admin, Role.county})
+"""Who may read the access audit log."""
 
 Guard = Callable[[Actor, Event], None]
 """A unit rule of an action: returns, or raises Forbidden saying why."""
@@ -54,6 +57,16 @@ def require_photo(actor: Actor) -> None:
     """403 unless the actor may add photos."""
     if actor.role not in PHOTO_ROLES:
         raise Forbidden(f"a {actor.role.value} cannot add photos", field="role")
+
+
+def require_audit_reader(actor: Actor) -> None:
+    """403 unless the actor may read the audit log."""
+    if actor.role not in AUDIT_READERS:
+        raise Forbidden(
+            f"the audit log is for administrators and the county centre; you are "
+            f"{actor.describe()}",
+            field="role",
+        )
 
 
 def require_action_role(actor: Actor, roles: frozenset[Role], action: str) -> None:
@@ -129,6 +142,28 @@ def guard_summary(guard: Guard) -> str:
     return (guard.__doc__ or "").strip().splitlines()[0].rstrip(".")
 
 
+def require_reveal(actor: Actor, event: Event, *, lead_unit_id: int | None) -> None:
+    """403 unless the actor needs the reporter's personal data for this event: the command room
+    of its township (or, for an event in no township, of the reporter's), the lead unit while it
+    handles the event, the county centre while the event is escalated to it."""
+    if actor.unit_kind is UnitKind.command_room and actor.role is Role.commander:
+        township = event.township_code or event.reporter_township_code
+        if township and township == actor.township_code:
+            return
+    if lead_unit_id is not None and actor.unit_id == lead_unit_id and actor.role in UNIT_STAFF:
+        return
+    if (
+        actor.role is Role.county or actor.unit_kind is UnitKind.county_center
+    ) and event.status is EventStatus.escalated:
+        return
+    raise Forbidden(
+        "个人信息仅对事件所属指挥室、正在办理的主办单位和受理上报的县中心开放 (a reporter's "
+        "personal data is for the event's command room, the lead unit while it handles the "
+        f"event, and the county centre while it is escalated); you are {actor.describe()}",
+        field="role",
+    )
+
+
 # --- indicators, assessments and reviews ---------------------------------------------------------
 
 ASSESS_ROLES = frozenset({Role.commander, Role.viewer, Role.county, Role.admin})
@@ -140,20 +175,22 @@ PUBLISH_ROLES = frozenset({Role.commander, Role.county, Role.admin})
 def assessment_township(actor: Actor) -> str | None:
     """The township whose indicators, assessments and reviews the actor sees: a township sees
     its own villages, grids and units; the county centre and administrators see all (None).
-    The same line as `visibility.visible_clause` draws for the command room and viewers."""
+    Drawn from the one visibility rule (`visibility.scope_of`): who sees every event sees the
+    county's figures, who sees a township's events its township's."""
     if actor.role not in ASSESS_ROLES:
         raise Forbidden(
             "indicators and assessments are for the command room, the county centre and "
             f"viewers; you are {actor.describe()}",
             field="role",
         )
-    if actor.is_admin or actor.role is Role.county or actor.unit_kind is UnitKind.county_center:
+    scope = scope_of(actor)
+    if scope.everything:
         return None
-    if not actor.township_code:
+    if not scope.township:
         raise Forbidden(
-            f"your unit belongs to no township; you are {actor.describe()}", field="unit"
+            f"you see no township's events as a whole; you are {actor.describe()}", field="unit"
         )
-    return actor.township_code
+    return scope.township
 
 
 def require_in_scope(actor: Actor, township_code: str | None, field: str = "township") -> None:

@@ -7,12 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api.deps import CurrentActor, Tx
-from api.events import service, workflow
+from api.deps import ClientAddress, CurrentActor, Tx
+from api.events import privacy, service, workflow
 from api.events.models import EventStatus
 from api.events.policy import require_reporter
 from api.events.queues import Queue, queue_events
-from api.events.schemas import EventFilters, EventIn, EventOut, EventPage, TimelineOut
+from api.events.schemas import (
+    EventFilters,
+    EventIn,
+    EventOut,
+    EventPage,
+    RevealedReporter,
+    RevealIn,
+    TimelineOut,
+)
 from api.geojson import geojson_response, parse_bbox, wants_geojson
 from gis.router import RoutingMethod
 
@@ -122,3 +130,17 @@ async def get_queue(
 async def get_timeline(event_id: int, tx: Tx, actor: CurrentActor) -> list[TimelineOut]:
     """Every action on the event, in order: who, which unit, when, from and to which state."""
     return await tx(lambda s: workflow.timeline(session=s, event_id=event_id, actor=actor))
+
+
+@router.post("/events/{event_id}/reveal", response_model=RevealedReporter)
+async def reveal_reporter(
+    event_id: int, body: RevealIn, tx: Tx, actor: CurrentActor, address: ClientAddress
+) -> RevealedReporter:
+    """The reporter's name, phone, ID number and home address in clear, for one event, with the
+    reason you need them. Only the event's command room, the lead unit while it handles it and
+    the county centre while it is escalated may; every reveal is in the audit log."""
+    return await tx(
+        lambda s: privacy.reveal(
+            session=s, actor=actor, event_id=event_id, reason=body.reason, address=address
+        )
+    )

@@ -31,11 +31,30 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+_ID_NUMBER = re.compile(r"^(\d{15}|\d{17}[\dXx])$")
+
+
 class Reporter(BaseModel):
-    """Who reported the event (kept confidential: shown only to staff)."""
+    """Who reported the event: personal data, masked in every answer (api/events/privacy.py)."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=18)] | None = (
+        Field(default=None, description="Resident ID number (居民身份证号), 15 or 18 characters.")
+    )
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = (
+        Field(default=None, description="The reporter's own (home) address, not the event's.")
+    )
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str | None) -> str | None:
+        if value and not _ID_NUMBER.match(value):
+            raise ValueError(
+                "id_number must be 18 characters (17 digits and a digit or X) or 15 digits; "
+                f"got {len(value)} characters"
+            )
+        return value.upper() if value else None
 
     @field_validator("phone")
     @classmethod
@@ -115,6 +134,33 @@ class EventIn(BaseModel):
         return clock.aware(value) if value is not None else None
 
 
+class ReporterOut(BaseModel):
+    """The reporter as every answer shows them: masked (张*, 138****0000)."""
+
+    name: str | None = None
+    phone: str | None = None
+    id_number: str | None = None
+    address: str | None = None
+    masked: bool = True
+
+
+class RevealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=500)]
+
+
+class RevealedReporter(BaseModel):
+    """The reporter in clear, for one event, for who needs it (recorded in the audit log)."""
+
+    name: str | None
+    phone: str | None
+    id_number: str | None
+    address: str | None
+    revealed_at: datetime
+    reason: str
+
+
 class CategoryRef(BaseModel):
     code: str
     name: str
@@ -182,7 +228,7 @@ class EventOut(BaseModel):
     occurred_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    reporter: Reporter | None
+    reporter: ReporterOut | None = Field(description="Masked: POST .../reveal shows it in clear.")
     routing: Routing
     version: int
     handle_due: datetime | None = Field(default=None, description="The lead task's deadline.")

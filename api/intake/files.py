@@ -60,8 +60,9 @@ from xml.etree.ElementTree import ParseError
 from pydantic import ValidationError
 from pydantic.types import StringConstraints
 
+from api import clock
 from api.events.models import EventSource, Urgency
-from api.events.schemas import SHANGHAI, EventIn, Reporter
+from api.events.schemas import EventIn, Reporter
 from gis.crs import parse_crs
 from gis.router import InvalidCoordinates, check_lon_lat
 
@@ -952,8 +953,8 @@ def _parse_datetime(value: Any, epoch: datetime) -> datetime:
         text = (_text(value) or "").replace("\u3000", " ")
         result = _parse_text_date(text, epoch)
     if result.tzinfo is None:
-        return result.replace(tzinfo=SHANGHAI)
-    return result.astimezone(SHANGHAI)
+        return result.replace(tzinfo=clock.zone())
+    return result.astimezone(clock.zone())
 
 
 def _parse_compact(text: str) -> datetime:
@@ -1532,6 +1533,10 @@ class IntakeFile:
                 external_id=external_id,
             )
         fields = event.model_dump()
+        if fields.get("reporter"):  # a hotline file gives a name and a phone, nothing more
+            for key in ("id_number", "address"):
+                if fields["reporter"][key] is None:
+                    del fields["reporter"][key]
         if lon is None:
             fields["lon"] = fields["lat"] = None
         return RowResult(
@@ -1830,7 +1835,7 @@ def open_intake(
     ):
         raise ValueError(f"progress_every must be a whole number >= 1; got {progress_every!r}")
     if now is None:
-        now = datetime.now(SHANGHAI)
+        now = clock.now()
     elif now.tzinfo is None:
         raise ValueError("now must be an aware datetime (with a zone)")
     return IntakeFile(

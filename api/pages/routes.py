@@ -11,15 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api import clock
 from api.assessments.pages import assess_page, events_page, period_or_current
 from api.boundaries.service import page_area
-from api.deps import TOKEN_COOKIE, SettingsDep, Tx
+from api.deps import TOKEN_COOKIE, ClientAddress, PageVisitor, SettingsDep, Tx
+from api.errors import InvalidInput
 from api.events.policy import require_screen
 from api.indicators.periods import parse_period
 from api.reviews import service as reviews
-from api.screen.pages import screen_config
-from api.users.security import issue_token, read_token
-from api.users.service import Unauthorized, actor_for, authenticate
-from map_ui.basemaps import BasemapConfig
-from map_ui.login import render_login
+from api.screen.pages import basemap_of, screen_config
+from api.users import auth
+from api.users.service import Unauthorized
+from api.users.throttle import TooManyAttempts
+from map_ui.login import render_login, render_password
 from map_ui.overview import OverviewConfig, render_overview
 from map_ui.reports import render_html, render_pdf
 from map_ui.screen import render_screen
@@ -27,14 +28,14 @@ from map_ui.screen import render_screen
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _page_user(request: Request, settings) -> int | None:
-    token = request.cookies.get(TOKEN_COOKIE)
-    return read_token(token, settings) if token else None
-
-
 def _to_login(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def _to_password(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/password?next={quote(target)}", status_code=303)
 
 
 def _safe_next(value: str | None) -> str:
@@ -53,98 +54,136 @@ async def login_page(next: str | None = None) -> HTMLResponse:
 async def login(
     tx: Tx,
     settings: SettingsDep,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str | None, Form()] = None,
+    address: ClientAddress,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
-    """Sign in from the form: a cookie for the pages, then back where the user was going."""
+    """Sign in from the form: a cookie for the pages, then back where the user was going (or
+    first to the password page, when the password must be changed)."""
+    target = _safe_next(next)
     try:
-        actor = await tx(lambda s: authenticate(session=s, login=username, password=password))
-    except Unauthorized:
-        return HTMLResponse(
-            render_login(next_url=_safe_next(next), error="账号或密码错误"), status_code=401
+        out = await auth.sign_in_or_refuse(
+            tx=tx, login=username, password=password, address=address, settings=settings
         )
-    token, expires = issue_token(user_id=actor.id, role=actor.role.value, settings=settings)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        TOKEN_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        max_age=settings.token_ttl_minutes * 60,
-        path="/",
-    )
+    except TooManyAttempts as exc:
+        page = render_login(next_url=target, error=exc.message.split(" (")[0])
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return HTMLResponse(page, status_code=429, headers=headers)
+    except Unauthorized:
+        return HTMLResponse(render_login(next_url=target, error="账号或密码错误"), status_code=401)
+    if out.user.must_change_password:
+        target = f"/password?next={quote(target)}"
+    response = RedirectResponse(target, status_code=303)
+    auth.set_cookie(response, out.access_token, settings)
     return response
 
 
 @router.post("/logout")
-async def logout() -> Response:
+async def logout(visitor: PageVisitor, tx: Tx, address: ClientAddress) -> Response:
+    """End the page's sign-in (the cookie's session is refused from now on)."""
+    if visitor is not None:
+        await auth.sign_out(tx=tx, signed=visitor, address=address)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response
 
 
+@router.get("/password", response_class=HTMLResponse)
+async def password_page(request: Request, visitor: PageVisitor, next: str | None = None):
+    if visitor is None:
+        return _to_login(request)
+    return HTMLResponse(
+        render_password(next_url=_safe_next(next), must_change=visitor.actor.must_change_password)
+    )
+
+
+@router.post("/password")
+async def change_password(
+    request: Request,
+    visitor: PageVisitor,
+    tx: Tx,
+    settings: SettingsDep,
+    address: ClientAddress,
+    current_password: Annotated[str, Form(max_length=200)],
+    new_password: Annotated[str, Form(max_length=200)],
+    repeat_password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    """Change the password from the form; this page's sign-in goes on."""
+    if visitor is None:
+        return _to_login(request)
+    target = _safe_next(next)
+
+    def again(error: str) -> HTMLResponse:
+        page = render_password(
+            next_url=target, must_change=visitor.actor.must_change_password, error=error
+        )
+        return HTMLResponse(page, status_code=422)
+
+    if new_password != repeat_password:
+        return again("两次输入的新密码不一致")
+    try:
+        out = await auth.change_password(
+            tx=tx, signed=visitor, current=current_password, new=new_password, address=address,
+            settings=settings,
+        )  # fmt: skip
+    except InvalidInput as exc:
+        return again(exc.message.split(" (")[0])
+    response = RedirectResponse(target, status_code=303)
+    auth.set_cookie(response, out.access_token, settings)
+    return response
+
+
 @router.get("/screen", response_class=HTMLResponse)
 async def command_screen(
-    request: Request, tx: Tx, settings: SettingsDep, area: str | None = None
+    request: Request, visitor: PageVisitor, tx: Tx, settings: SettingsDep, area: str | None = None
 ) -> Response:
     """The command screen: the township (or the county), or one area with ?area=CODE."""
-    user_id = _page_user(request, settings)
-
-    def work(session):
-        actor = actor_for(session, user_id) if user_id is not None else None
-        if actor is None:
-            return None
-        require_screen(actor)
-        return screen_config(session=session, actor=actor, area_code=area, settings=settings)
-
-    config = await tx(work)
-    if config is None:
+    if visitor is None:
         return _to_login(request)
+    if visitor.actor.must_change_password:
+        return _to_password(request)
+    require_screen(visitor.actor)
+    config = await tx(
+        lambda s: screen_config(session=s, actor=visitor.actor, area_code=area, settings=settings)
+    )
     return HTMLResponse(render_screen(config))
 
 
 @router.get("/", response_class=HTMLResponse)
-async def overview_map(request: Request, tx: Tx, settings: SettingsDep) -> Response:
+async def overview_map(
+    request: Request, visitor: PageVisitor, tx: Tx, settings: SettingsDep
+) -> Response:
     """The map of the active boundary set with live events (signed-in users only)."""
-    user_id = _page_user(request, settings)
+    if visitor is None:
+        return _to_login(request)
+    if visitor.actor.must_change_password:
+        return _to_password(request)
 
     def work(session):
-        if user_id is None or actor_for(session, user_id) is None:
-            return None
         place = page_area(session=session, settings=settings)
         return OverviewConfig(
             place=place.name,
             bounds=place.bounds,
             levels=tuple(level.value for level in place.levels),
             boundary_set=place.boundary_set,
-            basemap=BasemapConfig(
-                default=settings.basemap,
-                tianditu_key=settings.tianditu_key,
-                tianditu_style=settings.tianditu_style,
-            ),
+            basemap=basemap_of(settings),
         )
 
-    config = await tx(work)
-    if config is None:
-        return _to_login(request)
-    return HTMLResponse(render_overview(config))
+    return HTMLResponse(render_overview(await tx(work)))
 
 
 # --- 考核 and 复盘 (pages render from plain ReportPage data: map_ui/reports.py) -------------
 
 
-async def _report_page(request: Request, tx, settings, build, fmt: str = "html") -> Response:
+async def _report_page(request: Request, visitor, tx, build, fmt: str = "html") -> Response:
     """A signed-in page built by `build(session, actor)`: HTML, PDF, or PNG bytes."""
-    user_id = _page_user(request, settings)
-
-    def work(session):
-        actor = actor_for(session, user_id) if user_id is not None else None
-        return None if actor is None else build(session, actor)
-
-    result = await tx(work)
-    if result is None:
+    if visitor is None:
         return _to_login(request)
+    if visitor.actor.must_change_password:
+        return _to_password(request)
+    result = await tx(lambda session: build(session, visitor.actor))
     if isinstance(result, bytes):
         return Response(result, media_type="image/png")
     if fmt == "pdf":
@@ -155,8 +194,8 @@ async def _report_page(request: Request, tx, settings, build, fmt: str = "html")
 @router.get("/assess", response_class=HTMLResponse)
 async def assess(
     request: Request,
+    visitor: PageVisitor,
     tx: Tx,
-    settings: SettingsDep,
     period: str | None = None,
     level: str | None = None,
     indicator: str = "close_rate",
@@ -165,8 +204,8 @@ async def assess(
     now = clock.now()
     return await _report_page(
         request,
+        visitor,
         tx,
-        settings,
         lambda s, actor: assess_page(
             session=s,
             actor=actor,
@@ -181,8 +220,8 @@ async def assess(
 @router.get("/assess/events", response_class=HTMLResponse)
 async def assess_events(
     request: Request,
+    visitor: PageVisitor,
     tx: Tx,
-    settings: SettingsDep,
     period: str,
     set: str,
     by: str = "county",
@@ -192,8 +231,8 @@ async def assess_events(
     now = clock.now()
     return await _report_page(
         request,
+        visitor,
         tx,
-        settings,
         lambda s, actor: events_page(
             session=s,
             actor=actor,
@@ -208,13 +247,13 @@ async def assess_events(
 
 @router.get("/review/event/{event_id}", response_class=HTMLResponse)
 async def review_event(
-    request: Request, tx: Tx, settings: SettingsDep, event_id: int, format: str = "html"
+    request: Request, visitor: PageVisitor, tx: Tx, event_id: int, format: str = "html"
 ) -> Response:
     """复盘 of one event (`?format=pdf` for the PDF)."""
     return await _report_page(
         request,
+        visitor,
         tx,
-        settings,
         lambda s, actor: reviews.event_review(session=s, actor=actor, event_id=event_id),
         format,
     )
@@ -222,26 +261,26 @@ async def review_event(
 
 @router.get("/review/event/{event_id}/map.png")
 async def review_event_map(
-    request: Request, tx: Tx, settings: SettingsDep, event_id: int
+    request: Request, visitor: PageVisitor, tx: Tx, event_id: int
 ) -> Response:
     return await _report_page(
         request,
+        visitor,
         tx,
-        settings,
         lambda s, actor: reviews.event_map(session=s, actor=actor, event_id=event_id),
     )
 
 
 @router.get("/review/emergency/{change_id}", response_class=HTMLResponse)
 async def review_emergency(
-    request: Request, tx: Tx, settings: SettingsDep, change_id: int, format: str = "html"
+    request: Request, visitor: PageVisitor, tx: Tx, change_id: int, format: str = "html"
 ) -> Response:
     """复盘 of an emergency period, from its declaration to its end."""
     now = clock.now()
     return await _report_page(
         request,
+        visitor,
         tx,
-        settings,
         lambda s, actor: reviews.emergency_review(
             session=s, actor=actor, change_id=change_id, now=now
         ),
@@ -251,13 +290,13 @@ async def review_emergency(
 
 @router.get("/review/emergency/{change_id}/map.png")
 async def review_emergency_map(
-    request: Request, tx: Tx, settings: SettingsDep, change_id: int
+    request: Request, visitor: PageVisitor, tx: Tx, change_id: int
 ) -> Response:
     now = clock.now()
     return await _report_page(
         request,
+        visitor,
         tx,
-        settings,
         lambda s, actor: (
             reviews.emergency_review(session=s, actor=actor, change_id=change_id, now=now)
             .sections[0]
@@ -270,8 +309,8 @@ async def review_emergency_map(
 @router.get("/review/month", response_class=HTMLResponse)
 async def review_month(
     request: Request,
+    visitor: PageVisitor,
     tx: Tx,
-    settings: SettingsDep,
     period: str | None = None,
     township: str | None = None,
     unit: str | None = None,
@@ -281,8 +320,8 @@ async def review_month(
     now = clock.now()
     return await _report_page(
         request,
+        visitor,
         tx,
-        settings,
         lambda s, actor: reviews.month_review(
             session=s,
             actor=actor,

@@ -50,6 +50,8 @@ _READ = {
     "township": _text(_E.township_code),
     "village": _text(_E.village_code),
     "grid": _text(_E.grid_code),
+    "reporter_township": _text(_E.reporter_township_code),
+    "reported_by": f"COALESCE(e.{_E.reported_by_id.name}, 0)",
     "created": _epoch(_E.created_at),
     "assigned": _epoch(_E.assigned_at),
     "handled": _epoch(_E.handled_at),
@@ -105,6 +107,8 @@ class Columns:
     township: np.ndarray
     village: np.ndarray
     grid: np.ndarray
+    reporter_township: np.ndarray
+    reported_by: np.ndarray  # user id, 0 when none
     created: np.ndarray
     assigned: np.ndarray
     handled: np.ndarray
@@ -141,6 +145,10 @@ class EventIndex:
     def ready(self) -> bool:
         return self.columns is not None
 
+    def rows(self, session: Session) -> IndexRows:
+        """The current columns, as the visibility policy reads them."""
+        return IndexRows(self, self.current(session))
+
     def current(self, session: Session) -> Columns:
         """The columns, loaded on first use and refreshed when older than `max_age_s`."""
         if self.columns is None or time.monotonic() - self.refreshed_at > self.max_age_s:
@@ -175,6 +183,7 @@ class EventIndex:
                 "township": str,
                 "village": str,
                 "grid": str,
+                "reporter_township": str,
                 "routing": str,
                 "urgency": str,
             },
@@ -196,6 +205,8 @@ class EventIndex:
             township=self.areas.encode_series(frame["township"]),
             village=self.areas.encode_series(frame["village"]),
             grid=self.areas.encode_series(frame["grid"]),
+            reporter_township=self.areas.encode_series(frame["reporter_township"]),
+            reported_by=frame["reported_by"].to_numpy("int64", copy=True),
             created=frame["created"].to_numpy("int64", copy=True),
             assigned=frame["assigned"].to_numpy("int64", copy=True),
             handled=frame["handled"].to_numpy("int64", copy=True),
@@ -277,6 +288,26 @@ _WATCHED = (
     "lon",
     "lat",
 )
+
+
+@dataclass(frozen=True)
+class IndexRows:
+    """The index's columns as `api.events.visibility.visible_mask` asks for them."""
+
+    index: EventIndex
+    columns: Columns
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def equals(self, column: str, value: str) -> np.ndarray:
+        return getattr(self.columns, column) == self.index.areas.find(value)
+
+    def reported_by(self, user_id: int) -> np.ndarray:
+        return self.columns.reported_by == user_id
+
+    def with_ids(self, ids: list[int]) -> np.ndarray:
+        return np.isin(self.columns.id, np.asarray(ids, dtype="int64"))
 
 
 _index = EventIndex()

@@ -31,11 +31,16 @@ def screen_config(
         area=area,
         levels=tuple(level.value for level in place.levels),
         boundary_set=place.boundary_set,
-        basemap=BasemapConfig(
-            default=settings.basemap,
-            tianditu_key=settings.tianditu_key,
-            tianditu_style=settings.tianditu_style,
-        ),
+        basemap=basemap_of(settings),
         action_labels=timeline_labels(),
         screen_actions=tuple(a.value for a, spec in ACTIONS.items() if spec.on_screen),
+    )
+
+
+def basemap_of(settings: Settings) -> BasemapConfig:
+    """The basemaps the settings allow, for any page's map."""
+    return BasemapConfig(
+        default=settings.basemap,
+        tianditu_key=settings.tianditu_key,
+        tianditu_style=settings.tianditu_style,
     )

@@ -60,40 +60,28 @@ async def summary(tx: Tx, actor: CurrentActor, filters: Filters) -> dict:
     )
 
 
-@router.get("/map")
-async def map_view(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox, zoom: Zoom) -> dict:
-    """The events in view as GeoJSON points: single events when few, else clusters."""
+async def _in_view(tx: Tx, actor, filters: ScreenFilters, bbox: str, zoom: float, answer) -> dict:
+    """What `answer` (map_view or heat) says of the view `bbox` at `zoom`."""
     box = parse_bbox(bbox)
     now = clock.now()
     return await tx(
-        lambda s: service.map_view(
-            session=s,
-            index=event_index(),
-            actor=actor,
-            filters=filters,
-            bbox=box,
-            zoom=zoom,
+        lambda s: answer(
+            session=s, index=event_index(), actor=actor, filters=filters, bbox=box, zoom=zoom,
             now=now,
         )
-    )
+    )  # fmt: skip
+
+
+@router.get("/map")
+async def map_view(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox, zoom: Zoom) -> dict:
+    """The events in view as GeoJSON points: single events when few, else clusters."""
+    return await _in_view(tx, actor, filters, bbox, zoom, service.map_view)
 
 
 @router.get("/heat")
 async def heat(tx: Tx, actor: CurrentActor, filters: Filters, bbox: Bbox, zoom: Zoom) -> dict:
     """Weighted points for the heat layer."""
-    box = parse_bbox(bbox)
-    now = clock.now()
-    return await tx(
-        lambda s: service.heat(
-            session=s,
-            index=event_index(),
-            actor=actor,
-            filters=filters,
-            bbox=box,
-            zoom=zoom,
-            now=now,
-        )
-    )
+    return await _in_view(tx, actor, filters, bbox, zoom, service.heat)
 
 
 @router.get("/lists")

@@ -20,10 +20,10 @@ from api.categories.models import Category, Platform
 from api.errors import InvalidInput
 from api.events.models import Event
 from api.events.policy import require_screen
+from api.events.visibility import task_event_ids, visible_clause, visible_mask
 from api.screen.index import OPEN_STATUSES, STATUSES, Columns, EventIndex
 from api.supervision.models import Supervision, SupervisionState
-from api.units.models import Unit, UnitKind
-from api.users.models import Role
+from api.units.models import Unit
 from api.users.service import Actor
 from gis.boundaries import active_set
 from gis.cluster import cluster
@@ -77,15 +77,6 @@ def check_filters(filters: ScreenFilters) -> None:
         )
 
 
-def _own_township(actor: Actor) -> str | None:
-    """The township a command-room user or viewer is limited to; None for the county."""
-    if actor.role in (Role.commander, Role.viewer) and (
-        actor.unit_kind is not UnitKind.county_center
-    ):
-        return actor.township_code
-    return None
-
-
 # --- selecting rows --------------------------------------------------------------------------
 
 
@@ -113,13 +104,11 @@ def select_rows(
     """The index rows the actor may see that match the filters (time range optional)."""
     require_screen(actor)
     check_filters(filters)
-    columns = index.current(session)
+    rows = index.rows(session)
+    columns = rows.columns
     n = len(columns)
     mask = np.isfinite(columns.lon)
-    own = _own_township(actor)
-    if own:
-        township = index.areas.find(own)
-        mask &= (columns.township == township) | (columns.township == 0)
+    mask &= visible_mask(actor, rows, lambda unit: task_event_ids(session, unit))
     if with_time:
         start, end = filters.window(now)
         mask &= (columns.created >= start) & (columns.created < end)
@@ -249,9 +238,7 @@ def _open_orders(session: Session, actor: Actor, filters: ScreenFilters) -> int:
 
 
 def _scope_events(query, actor: Actor, filters: ScreenFilters):
-    own = _own_township(actor)
-    if own:
-        query = query.where(or_(Event.township_code == own, Event.township_code.is_(None)))
+    query = query.where(visible_clause(actor))
     if filters.area:
         query = query.where(
             or_(
@@ -551,8 +538,6 @@ def within(
 
 def search(*, session: Session, actor: Actor, q: str, size: int = 10) -> dict:
     """Events by id or text, and areas of the active set by name or code."""
-    from api.events.visibility import visible_clause
-
     require_screen(actor)
     q = q.strip()
     if not q:

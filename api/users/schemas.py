@@ -18,6 +18,7 @@ class UserOut(BaseModel):
     display_name: str
     role: Role
     unit: UnitRef | None
+    must_change_password: bool = False
 
 
 class TokenOut(BaseModel):

@@ -1,4 +1,9 @@
-"""Passwords (scrypt) and sign-in tokens (signed JWT with an expiry)."""
+"""Passwords (scrypt) and sign-in tokens (signed JWT with an expiry, a session and a version).
+
+scrypt's cost follows OWASP's password storage guidance (N=2^15, r=8, p=3: the 32 MiB variant of
+their minimum, the same work as N=2^17, p=1 with a quarter of the memory). Each hash records its
+parameters, so older hashes still verify and are replaced at the next sign-in.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -16,14 +22,17 @@ import jwt
 from api import clock
 from api.settings import Settings
 
-_N, _R, _P = 2**14, 8, 1
+_N, _R, _P = 2**15, 8, 3
+_MAXMEM = 64 * 1024 * 1024
 ALGORITHM = "HS256"
 
 
 def hash_password(password: str) -> str:
     """A salted scrypt hash, as 'scrypt$n$r$p$salt$hash'."""
     salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32, maxmem=_MAXMEM
+    )
     return "$".join(
         [
             "scrypt",
@@ -45,9 +54,29 @@ def verify_password(password: str, stored: str) -> bool:
     if scheme != "scrypt":
         return False
     candidate = hashlib.scrypt(
-        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        password.encode(),
+        salt=base64.b64decode(salt),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        dklen=32,
+        maxmem=_MAXMEM,
     )
     return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def needs_rehash(stored: str) -> bool:
+    """True if the hash was made with other (older) parameters than today's."""
+    return not stored.startswith(f"scrypt${_N}${_R}${_P}$")
+
+
+# Verified when a login does not exist, so that unknown and known logins take the same time.
+_DUMMY = hash_password(secrets.token_urlsafe(16))
+
+
+def spend_like_a_verify(password: str) -> None:
+    """The cost of one verification, for a login that does not exist."""
+    verify_password(password, _DUMMY)
 
 
 def secret_key(settings: Settings) -> str:
@@ -67,32 +96,71 @@ def _stored_key(path: Path) -> str:
     return path.read_text().strip()
 
 
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says: whose, which version of their sign-in, which session."""
+
+    user_id: int
+    version: int
+    session_id: str
+    auth_time: datetime  # when this session signed in with a password
+    expires: datetime
+
+
 def issue_token(
-    *, user_id: int, role: str, settings: Settings, now: datetime | None = None
-) -> tuple[str, datetime]:
-    """A signed token for the user and the moment it expires."""
+    *,
+    user_id: int,
+    role: str,
+    version: int,
+    settings: Settings,
+    session_id: str | None = None,
+    auth_time: datetime | None = None,
+    now: datetime | None = None,
+) -> tuple[str, TokenClaims]:
+    """A signed token for a session of the user (a new session unless `session_id`)."""
     now = now or clock.now()
-    expires = now + timedelta(minutes=settings.token_ttl_minutes)
+    claims = TokenClaims(
+        user_id=user_id,
+        version=version,
+        session_id=session_id or secrets.token_urlsafe(18),
+        auth_time=auth_time or now,
+        expires=now + timedelta(minutes=settings.token_ttl_minutes),
+    )
     token = jwt.encode(
-        {"sub": str(user_id), "role": role, "iat": now, "exp": expires},
+        {
+            "sub": str(user_id),
+            "role": role,
+            "ver": claims.version,
+            "sid": claims.session_id,
+            "auth_time": int(claims.auth_time.timestamp()),
+            "iat": now,
+            "exp": claims.expires,
+        },
         secret_key(settings),
         algorithm=ALGORITHM,
     )
-    return token, expires
+    return token, claims
 
 
-def read_token(token: str, settings: Settings) -> int | None:
-    """The user id in a valid, unexpired token; None otherwise."""
+def read_token(token: str, settings: Settings) -> TokenClaims | None:
+    """The claims of a valid, unexpired token; None otherwise."""
     try:
         # Expiry is checked against the application's clock (tests may set it), not jwt's own.
         claims = jwt.decode(
             token,
             secret_key(settings),
             algorithms=[ALGORITHM],
-            options={"verify_exp": False, "require": ["exp", "sub"]},
+            options={"verify_exp": False, "require": ["exp", "sub", "ver", "sid", "auth_time"]},
         )
         if claims["exp"] <= clock.now().timestamp():
             return None
-        return int(claims["sub"])
+        zone = clock.zone()
+        return TokenClaims(
+            user_id=int(claims["sub"]),
+            version=int(claims["ver"]),
+            session_id=str(claims["sid"]),
+            auth_time=datetime.fromtimestamp(int(claims["auth_time"]), zone),
+            expires=datetime.fromtimestamp(int(claims["exp"]), zone),
+        )
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None

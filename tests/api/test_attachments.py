@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import struct
 import zlib
 
@@ -139,15 +140,18 @@ def act(client, headers, event_id: int, action: str, **body):
 def test_a_photo_is_stored_and_served_as_sent(
     app_client, people, media, data, content_type, suffix
 ):
+    """Stored re-encoded without metadata (the pixels the same), and served as stored."""
     event_id = report(app_client, people["ph-wgy"])
     # Sent under a misleading name and type: the type comes from the bytes.
     answer = upload(app_client, people["ph-wgy"], event_id, data, name="现场.bin")
 
     assert answer.status_code == 201, answer.text
     photo = answer.json()
-    digest = hashlib.sha256(data).hexdigest()
-    assert photo["sha256"] == digest
-    assert photo["size_bytes"] == len(data)
+    digest = photo["sha256"]
+    stored = (media / digest[:2] / f"{digest}.{suffix}").read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == digest
+    assert photo["size_bytes"] == len(stored)
+    assert pixels(stored) == pixels(data)
     assert photo["content_type"] == content_type
     assert (photo["event_id"], photo["kind"], photo["original_name"]) == (
         event_id,
@@ -155,16 +159,51 @@ def test_a_photo_is_stored_and_served_as_sent(
         "现场.bin",
     )
     assert photo["url"] == f"/api/v1/attachments/{photo['id']}"
-    assert (media / digest[:2] / f"{digest}.{suffix}").read_bytes() == data
 
     for login in ("ph-wgy", "ph-zhs", "ph-viewer"):
         served = app_client.get(photo["url"], headers=people[login])
         assert served.status_code == 200, served.text
-        assert served.content == data
+        assert served.content == stored
         assert served.headers["content-type"] == content_type
         assert served.headers["x-content-type-options"] == "nosniff"
     listed = app_client.get(f"{EVENTS}/{event_id}/attachments", headers=people["ph-zhs"])
     assert [p["id"] for p in listed.json()] == [photo["id"]]
+
+
+def pixels(data: bytes) -> list:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return list(image.convert("RGB").get_flattened_data())
+
+
+def test_a_photo_loses_its_gps_position_and_device_but_stays_upright(app_client, people, media):
+    """A phone's JPEG carries where it was taken and by which device (EXIF): none of it is kept,
+    and a photo the EXIF said to turn is stored turned."""
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 20), (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, 20, 20))  # left half blue
+    exif = Image.Exif()
+    exif[0x010F] = "HUAWEI"  # Make
+    exif[0x0110] = "P60 Pro"  # Model
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to show
+    exif.get_ifd(0x8825).update({1: "N", 2: (30.0, 1.0, 50.0), 3: "E", 4: (119.0, 10.0, 0.0)})
+    sent = io.BytesIO()
+    image.save(sent, format="JPEG", exif=exif, quality=95)
+    data = sent.getvalue()
+    assert b"HUAWEI" in data
+
+    event_id = report(app_client, people["ph-wgy"])
+    photo = upload(app_client, people["ph-wgy"], event_id, data).json()
+    stored = app_client.get(photo["url"], headers=people["ph-zhs"]).content
+
+    assert b"HUAWEI" not in stored and b"P60 Pro" not in stored
+    with Image.open(io.BytesIO(stored)) as kept:
+        assert not kept.getexif()
+        assert kept.size == (20, 40)  # turned upright
+        top = kept.convert("RGB").getpixel((10, 5))
+        assert top[2] > 150 and top[0] < 100  # the blue half is now on top
 
 
 def test_the_same_photo_twice_is_two_attachments_of_one_file(app_client, people, media):
@@ -209,12 +248,23 @@ def test_a_photo_over_the_size_limit_is_refused(app_client, people, session):
     problem = answer.json()
     assert (problem["error"], problem["field"]) == ("too_large", "file")
     assert session.scalar(select(Attachment.id).where(Attachment.event_id == event_id)) is None
-    # Exactly at the limit is accepted.
-    answer = upload(
-        app_client, people["ph-wgy"], event_id, signature + bytes(LIMIT - len(signature))
-    )
+    # A real photo of exactly the limit is accepted (its padding, a private chunk, is not kept).
+    answer = upload(app_client, people["ph-wgy"], event_id, png_padded_to(LIMIT))
     assert answer.status_code == 201, answer.text
-    assert answer.json()["size_bytes"] == LIMIT
+    assert answer.json()["size_bytes"] < 1024
+
+
+def png_padded_to(size: int) -> bytes:
+    """png_1x1 grown to `size` bytes by a private ancillary chunk after its header."""
+    plain = png_1x1()
+    payload = bytes(size - len(plain) - 12)  # a chunk is length, type, data, CRC
+    kind = b"prVt"
+    chunk = struct.pack(">I", len(payload)) + kind + payload
+    chunk += struct.pack(">I", zlib.crc32(kind + payload))
+    header_end = 8 + 25  # the signature and the IHDR chunk
+    padded = plain[:header_end] + chunk + plain[header_end:]
+    assert len(padded) == size
+    return padded
 
 
 def test_who_cannot_see_the_event_cannot_see_its_photos(app_client, people):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -21,24 +20,6 @@ from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parents[2]
 ROUTING_COLUMNS = ["grid_code", "village_code", "township_code", "routing_method", "distance_m"]
-
-
-@pytest.fixture
-def shuxin(engine, database_url):
-    """Run `shuxin ARGS...`; returns the CompletedProcess (stdout and stderr as text)."""
-    env = {**os.environ, "SHUXIN_DATABASE_URL": database_url, "NO_COLOR": "1"}
-
-    def run(*args) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "api.cli.main", *map(str, args)],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    return run
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import shapely
 from pyproj import Geod, Transformer
 from sqlalchemy import text
 
@@ -41,34 +40,6 @@ def report(**overrides) -> dict:
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
-
-
-@pytest.fixture
-def europe_set(session):
-    """An active set with one grid at 10.00-10.01 x 50.00-50.01 (lon and lat both < 90)."""
-    from geoalchemy2.shape import from_shape
-
-    from gis.boundaries import activate_set
-    from gis.models import Area, BoundarySet
-
-    boundary_set = BoundarySet(name="test-europe")
-    session.add(boundary_set)
-    session.flush()
-    grid = shapely.MultiPolygon([shapely.box(10.0, 50.0, 10.01, 50.01)])
-    session.add(
-        Area(
-            set_id=boundary_set.id,
-            level="grid",
-            code="999999999999001",
-            name="Europa 1",
-            parent_code=None,
-            geom=from_shape(grid, srid=4326),
-            area_m2=0.0,
-        )
-    )
-    session.flush()
-    activate_set(session, "test-europe")
-    return boundary_set
 
 
 def event_count(session) -> int:

@@ -63,11 +63,13 @@ def other_county(session, tmp_path):
 def test_the_set_records_its_county_and_units_take_it_from_there(session, other_county):
     assert (other_county.place_code, other_county.place_name) == ("990101", "星河县")
     sync_units(session=session, set_id=other_county.id)  # no county given: the set's
-    centre = session.query(Unit).filter(Unit.kind == UnitKind.county_center).one()
-    assert (centre.code, centre.name) == ("990101-ZX", "星河县社会治理中心")
+    centre = session.query(Unit).filter(Unit.code == "990101-ZX").one()
+    assert (centre.kind, centre.name) == (UnitKind.county_center, "星河县社会治理中心")
     room = session.query(Unit).filter(Unit.code == "990101101-ZHS").one()
     assert room.name == "月桥镇综合信息指挥室"
-    assert not session.query(Unit).filter(Unit.name.like("%龙游%")).count()
+    made = session.query(Unit).filter(Unit.code.like("990101%")).all()
+    assert len(made) == 1 + 2 * (1 + 5 + 5) + 2 + 2  # centre; rooms, platforms, departments
+    assert not [u.name for u in made if "龙游" in u.name]
 
 
 def test_without_a_county_the_units_ask_for_one(session, grid_set):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import shapely
-from geoalchemy2.shape import from_shape
 from pyproj import Geod
 from sqlalchemy import text
 
@@ -20,33 +18,6 @@ GEOD = Geod(ellps="WGS84")
 
 def route(client, **params):
     return client.get(ROUTE, params=params)
-
-
-@pytest.fixture
-def europe_set(session):
-    """An active set with one grid where both lon and lat are in [-90, 90], so a swapped point
-    is in range and only the router can tell it is swapped: 10.00-10.01 x 50.00-50.01."""
-    from gis.boundaries import activate_set
-    from gis.models import Area, BoundarySet
-
-    boundary_set = BoundarySet(name="test-europe")
-    session.add(boundary_set)
-    session.flush()
-    grid = shapely.MultiPolygon([shapely.box(10.0, 50.0, 10.01, 50.01)])
-    session.add(
-        Area(
-            set_id=boundary_set.id,
-            level="grid",
-            code="999999999999001",
-            name="Europa 1",
-            parent_code=None,
-            geom=from_shape(grid, srid=4326),
-            area_m2=0.0,
-        )
-    )
-    session.flush()
-    activate_set(session, "test-europe")
-    return boundary_set
 
 
 def test_inside(client, grid_set):
