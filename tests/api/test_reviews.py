@@ -120,3 +120,34 @@ def test_the_assess_page_and_its_map(w, app_client_on):
     )
     assert svg.status_code == 200 and b"<svg" in svg.content[:400]
     assert GRID_1  # the grids are drawn from the active set
+
+
+def test_every_new_endpoint_needs_sign_in_and_pages_send_to_login(app_client):
+    calls = [
+        ("GET", "/api/v1/indicators?period=2025-10"),
+        ("GET", "/api/v1/indicators/definitions"),
+        ("GET", "/api/v1/indicators/events?period=2025-10&set=handled"),
+        ("GET", "/api/v1/indicators/map.png?period=2025-10&indicator=close_rate"),
+        ("GET", "/api/v1/assessments"),
+        ("POST", "/api/v1/assessments"),
+        ("GET", "/api/v1/assessments/schemes"),
+        ("GET", "/api/v1/assessments/1"),
+        ("POST", "/api/v1/assessments/1/publish"),
+        ("GET", "/api/v1/assessments/1/events?subject=x&set=handled"),
+        ("GET", "/api/v1/assessments/1/export.xlsx"),
+        ("GET", "/api/v1/assessments/1/report"),
+        ("GET", "/api/v1/assessments/1/map.png"),
+        ("POST", "/api/v1/reviews/notes"),
+        ("GET", "/api/v1/reviews/emergencies"),
+    ]
+    wrong = {
+        (method, path): answer.status_code
+        for method, path in calls
+        if (answer := app_client.request(method, path, json={})).status_code != 401
+    }
+    assert wrong == {}
+    for page in ("/assess", "/assess/events?period=2025-10&set=handled", "/review/event/1",
+                 "/review/event/1/map.png", "/review/emergency/1", "/review/month"):  # fmt: skip
+        answer = app_client.get(page, follow_redirects=False)
+        assert answer.status_code == 303, page
+        assert answer.headers["location"].startswith("/login?next="), page
