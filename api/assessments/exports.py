@@ -18,8 +18,7 @@ STATE_NAMES = {"draft": "草稿", "published": "已发布"}
 
 
 def _title(a: Assessment) -> str:
-    scope = f"{a.township_code} " if a.township_code else "全县"
-    return f"{scope}{LEVEL_NAMES[a.level]}考核（{a.period}）"
+    return f"{a.scope_name}{LEVEL_NAMES[a.level]}考核（{a.period}）"
 
 
 def _subtitle(a: Assessment) -> str:

@@ -58,6 +58,7 @@ class Assessment(Base):
     scheme: Mapped[dict] = mapped_column(JSONB)  # the scheme as it was used (a copy)
     level: Mapped[str] = mapped_column(String(16))  # township, village, grid, unit
     township_code: Mapped[str | None] = mapped_column(String(32))  # NULL: the whole county
+    scope_name: Mapped[str] = mapped_column(String(200))  # the township's (or county's) name
     period: Mapped[str] = mapped_column(String(32))  # 2026-11, 2026-Q4, 2026 ...
     period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     period_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))

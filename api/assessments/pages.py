@@ -99,7 +99,7 @@ def assess_page(
     return ReportPage(
         title="考核评价",
         subtitle=f"统计期 {period.label}，截至 {table.as_of:%Y-%m-%d %H:%M}；"
-        f"范围：{township or '全县'}",
+        f"范围：{service.scope_name_of(session, township)}",
         sections=tuple(sections),
         links=(
             Link("指挥大屏", "/screen"),

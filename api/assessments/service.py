@@ -164,6 +164,7 @@ def run(
             period=period.label,
             period_start=period.start,
             period_end=period.end,
+            scope_name=scope_name_of(session, township),
             state=AssessmentState.draft,
             created_at=now,
             created_by=actor.name,
@@ -191,6 +192,21 @@ def run(
     _store_members(session, existing, level, township, period, table.as_of)
     session.flush()
     return existing
+
+
+def scope_name_of(session: Session, township: str | None) -> str:
+    """The township's name in the active set (or the county's, the set's place)."""
+    if township:
+        name = session.scalar(
+            text(
+                "SELECT a.name FROM area a JOIN boundary_set s ON s.id = a.set_id AND s.is_active "
+                "WHERE a.code = :c"
+            ),
+            {"c": township},
+        )
+        return name or township
+    place = session.scalar(text("SELECT place_name FROM boundary_set WHERE is_active"))
+    return place or "全县"
 
 
 def _previous_ranks(

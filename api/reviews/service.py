@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api import clock
+from api.assessments.service import scope_name_of
 from api.errors import InvalidInput, NotFound
 from api.events import policy
 from api.events.models import Event
@@ -30,6 +31,7 @@ from api.indicators.service import Scope, compute
 from api.mode.models import Mode, ModeChange
 from api.reviews.models import ReviewKind, ReviewNote
 from api.supervision.models import Supervision
+from api.units.models import Unit
 from api.users.service import Actor
 from api.worktime.service import calendar
 from map_ui.choropleth import Area, Point, PointsMapData, render_points
@@ -407,7 +409,7 @@ def emergency_review(
     )
     scope = "、".join(villages) if villages else "全镇"
     return ReportPage(
-        title=f"战时复盘：{township} {change.level or ''}级响应",
+        title=f"战时复盘：{scope_name_of(session, township)} {change.level or ''}级响应",
         subtitle=f"{_t(change.at)} 至 {_t(end) if end else '仍在战时'} · 范围 {scope} · "
         f"原因：{change.reason}",
         sections=(
@@ -600,7 +602,9 @@ def month_review(
         tuple((name, category, n) for _, name, category, n in repeats),
     )
     subject = month_subject(township, unit, period)
-    who = unit or township or "全县"
+    who = scope_name_of(session, township)
+    if unit:
+        who += " " + (session.scalar(select(Unit.name).where(Unit.code == unit)) or unit)
     return ReportPage(
         title=f"月度复盘：{who} {period.label}",
         subtitle=f"统计期 {period.label}，截至 {_t(t)}",

@@ -27,6 +27,8 @@ from tests.api.indicator_world import (
 def figures(
     w: World, by: str = "county", login: str = "in-county", period=OCTOBER, **scope
 ) -> dict:
+    """The figures of the world's township (other committed data may share the database)."""
+    scope.setdefault("township", TOWNSHIP)
     table = compute(
         session=w.session,
         actor=w.actor(login),

@@ -10,7 +10,7 @@ import subprocess
 from sqlalchemy import select
 
 from api.mode.models import ModeChange
-from tests.api.indicator_world import GRID_1, TOWNSHIP
+from tests.api.indicator_world import GRID_1
 from tests.conftest import TEST_PASSWORD
 
 
@@ -72,7 +72,7 @@ def test_a_month_review(w, app_client_on):
     page = client.get("/review/month", params={"period": "2025-10"})
     assert page.status_code == 200, page.text
     words = text_of(page.text)
-    assert f"月度复盘：{TOWNSHIP} 2025-10" in words
+    assert "月度复盘：测试镇 2025-10" in words
     # The worst: batch I, overdue since 10-27 15:30 and open at the month's end (104.5 hours).
     assert f"#{w.batches['I'][0]}" in words and "104.5" in words
     assert "测试村第1网格 暴露垃圾" in words  # repeat places

@@ -117,6 +117,7 @@ def upgrade() -> None:
         sa.Column("scheme", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("level", sa.String(length=16), nullable=False),
         sa.Column("township_code", sa.String(length=32), nullable=True),
+        sa.Column("scope_name", sa.String(length=200), nullable=False),
         sa.Column("period", sa.String(length=32), nullable=False),
         sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
