@@ -55,7 +55,7 @@ SATISFIED = frozenset({Satisfaction.satisfied.value, Satisfaction.basically_sati
 _LEVEL_OF_KIND = {UnitKind.grid.value: CloseLevel.grid, UnitKind.village.value: CloseLevel.village}
 
 _EVENTS = """
-SELECT e.id, e.version, e.township_code, e.village_code, e.grid_code, e.category_code,
+SELECT e.id, e.township_code, e.village_code, e.grid_code, e.category_code,
        c.platform_code, e.source, e.created_at,
        COALESCE((SELECT m.mode = 'emergency' AND (cardinality(m.village_codes) = 0
                                                  OR e.village_code = ANY(m.village_codes))
@@ -269,7 +269,6 @@ def _rows(session: Session, where: str, params: dict) -> list[dict]:
     rows = []
     for (
         event_id,
-        version,
         township,
         village,
         grid,
@@ -279,7 +278,8 @@ def _rows(session: Session, where: str, params: dict) -> list[dict]:
         created,
         emerg,
     ) in events:
-        f = fact_of(entries.get(event_id, ()))
+        read = entries.get(event_id, [])
+        f = fact_of(read)
         unit_id, kind = units.get(f.lead_code or "", (None, None))
         level = None
         if f.closed_at is not None:
@@ -291,7 +291,7 @@ def _rows(session: Session, where: str, params: dict) -> list[dict]:
         rows.append(
             dict(
                 event_id=event_id,
-                version=version,
+                version=max(len(read), 1),  # seq runs 1..n: the timeline read
                 township_code=township,
                 village_code=village,
                 grid_code=grid,
@@ -342,14 +342,7 @@ def _working_hours(rows: list[dict]) -> None:
             row[column] = None if np.isnan(value) else round(float(value), 4)
 
 
-def _write(session: Session, rows: list[dict]) -> None:
-    """Replace the fact rows of these events (one DELETE, one COPY)."""
-    if not rows:
-        return
-    session.execute(
-        text("DELETE FROM indicator_event WHERE event_id = ANY(:ids)"),
-        {"ids": [r["event_id"] for r in rows]},
-    )
+def _copy(session: Session, table: str, rows: list[dict]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
@@ -357,9 +350,39 @@ def _write(session: Session, rows: list[dict]) -> None:
     buffer.seek(0)
     cursor = session.connection().connection.dbapi_connection.cursor()
     cursor.copy_expert(
-        f"COPY indicator_event ({', '.join(_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-        buffer,
+        f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
     )
+
+
+_UPSERT = f"""
+INSERT INTO indicator_event ({", ".join(_COLUMNS)})
+SELECT {", ".join(_COLUMNS)} FROM indicator_event_load
+ON CONFLICT (event_id) DO UPDATE SET
+    {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c != "event_id")}
+WHERE indicator_event.version <= EXCLUDED.version
+"""
+
+
+def _write(session: Session, rows: list[dict]) -> None:
+    """Write the fact rows of these events, each unless a row built from a longer timeline is
+    there already (two refreshes at once: the later timeline wins, whichever commits last)."""
+    if not rows:
+        return
+    session.execute(
+        text(
+            "CREATE TEMP TABLE IF NOT EXISTS indicator_event_load "
+            "(LIKE indicator_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+    )
+    _copy(session, "indicator_event_load", rows)
+    session.execute(text(_UPSERT))
+    session.execute(text("DELETE FROM indicator_event_load"))
+
+
+def _write_new(session: Session, rows: list[dict]) -> None:
+    """Write fact rows no other has (a bulk load of new events): one COPY."""
+    if rows:
+        _copy(session, "indicator_event", rows)
 
 
 def rebuild(session: Session, event_ids: list[int]) -> int:
@@ -389,9 +412,10 @@ def rebuild_range(session: Session, after_id: int, progress: Progress | None = N
     if low is None:
         return 0
     session.execute(text("DELETE FROM indicator_dirty WHERE event_id > :a"), {"a": after_id})
+    session.execute(text("DELETE FROM indicator_event WHERE event_id > :a"), {"a": after_id})
     for start in range(low, high + 1, CHUNK):
         rows = _rows(session, "e.id >= :lo AND e.id < :hi", {"lo": start, "hi": start + CHUNK})
-        _write(session, rows)
+        _write_new(session, rows)
         written += len(rows)
         if progress:
             progress("indicator facts", min(start + CHUNK, high + 1) - low, high + 1 - low)

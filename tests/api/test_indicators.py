@@ -266,3 +266,23 @@ def test_working_hours_vectorised_equal_the_calendar():
     )
     want = [cal.working_hours_between(a, b) for a, b in zip(starts, ends, strict=True)]
     assert got == pytest.approx(want, abs=1e-6)
+
+
+def test_the_queue_and_a_full_rebuild_agree(w):
+    """The fact rows kept up to date action by action (the timeline's trigger and the queue)
+    are the rows a full rebuild from the timelines makes."""
+    from sqlalchemy import text
+
+    from api.indicators import facts
+
+    def rows():
+        facts.refresh(w.session)
+        return w.session.execute(
+            text("SELECT * FROM indicator_event WHERE township_code = :t ORDER BY event_id"),
+            {"t": TOWNSHIP},
+        ).all()
+
+    kept = rows()
+    assert len(kept) == 320
+    facts.rebuild_all(w.session)
+    assert rows() == kept
