@@ -187,7 +187,7 @@ def generate_history(
         progress("history tasks and timelines", 2, 2)
     restore()
     # The timeline's trigger was off (replica mode): build the new events' fact rows for the
-    # indicators now (about 4,500 events/s), or queue them (`indicator_facts=False`: the first
+    # indicators now (about 6,500 events/s), or queue them (`indicator_facts=False`: the first
     # indicator request then builds them).
     if indicator_facts:
         rebuild_range(session, after_id, progress)
