@@ -7,7 +7,7 @@ SHUXIN := $(VENV)/bin/shuxin
 PYTHON ?= python3
 export SHUXIN_HOME ?= $(CURDIR)/.shuxin
 
-.PHONY: demo test setup system-deps venv assets lint bench stop clean
+.PHONY: demo test setup system-deps venv assets lint bench fuzz stop clean
 
 demo: setup
 	$(SHUXIN) demo
@@ -41,6 +41,9 @@ lint: venv
 
 bench: setup
 	$(PY) benchmarks/routing.py
+
+fuzz: setup
+	$(PY) benchmarks/fuzz.py
 
 stop:
 	-$(SHUXIN) db stop

@@ -31,6 +31,7 @@ class OverviewConfig:
     levels: tuple[str, ...] = ()  # the levels the active set has
     boundary_set: str | None = None
     basemap: BasemapConfig = field(default_factory=BasemapConfig)
+    timezone: str = "Asia/Shanghai"  # SHUXIN_TIMEZONE: how the page shows times
     api_prefix: str = "/api/v1"
     static_prefix: str = "/static"
     events_limit: int = 1000
@@ -61,6 +62,10 @@ def build_overview_map(config: OverviewConfig) -> folium.Map:
 
     root = m.get_root()
     root.header.add_child(Element('<meta charset="utf-8">'), name="charset", index=0)
+    root.header.add_child(
+        Element(f'<meta name="shuxin-timezone" content="{escape(config.timezone)}">'),
+        name="timezone",
+    )
     root.header.add_child(CssLink(f"{config.static_prefix}/css/shuxin-map.css"), name="shuxin_css")
     root.header.add_child(
         JavascriptLink(f"{config.static_prefix}/js/shuxin-map.js"), name="shuxin_js"

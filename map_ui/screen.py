@@ -39,6 +39,7 @@ class ScreenConfig:
     action_labels: dict[str, str] = field(default_factory=dict)  # action/entry → its word
     screen_actions: tuple[str, ...] = ()  # what the event card offers, in order
     poll_ms: int = 5000
+    timezone: str = "Asia/Shanghai"  # SHUXIN_TIMEZONE: how the page shows times
     api_prefix: str = "/api/v1"
     static_prefix: str = "/static"
 
@@ -122,6 +123,10 @@ def build_screen(config: ScreenConfig) -> folium.Map:
     root.header.add_child(
         Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         name="viewport",
+    )
+    root.header.add_child(
+        Element(f'<meta name="shuxin-timezone" content="{escape(config.timezone)}">'),
+        name="timezone",
     )
     root.header.add_child(
         Element(f"<title>{escape(config.place)} · {escape(config.title)}</title>"), name="title"

@@ -180,6 +180,23 @@ def sign_in(client, login: str, password: str = TEST_PASSWORD) -> dict[str, str]
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
+def bearer(session, login: str) -> dict[str, str]:
+    """The Authorization header of a fresh sign-in of `login` (a real token, made as the token
+    endpoint makes it, without spending a password check on each of many users)."""
+    from sqlalchemy import select
+
+    from api.settings import get_settings
+    from api.users.models import User
+    from api.users.security import issue_token
+
+    user = session.scalar(select(User).where(User.login == login))
+    assert user is not None, f"no user {login}"
+    token, _ = issue_token(
+        user_id=user.id, role=user.role.value, version=user.token_version, settings=get_settings()
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
 def client(app_client, make_user):
     """The app, signed in as an administrator (who may see and do everything)."""
@@ -205,6 +222,17 @@ def shuxin(engine, database_url):
         )
 
     return run
+
+
+@pytest.fixture
+def media_tmp(tmp_path, monkeypatch):
+    """SHUXIN_HOME in a temporary directory (photos and keys land there)."""
+    from api.settings import get_settings
+
+    monkeypatch.setenv("SHUXIN_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
 
 
 # --- small hand-made boundaries -----------------------------------------------------------------

@@ -32,14 +32,16 @@ def entries(
     """Entries newest first, filtered; for administrators and the county centre."""
     policy.require_audit_reader(actor)
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    for condition, clause in (
-        (since, AuditEntry.at >= since),
-        (until, AuditEntry.at < until),
-        (action, AuditEntry.action == action),
-        (login, AuditEntry.login == login),
-        (target, AuditEntry.target == target),
-        (before_id, AuditEntry.id < before_id),
-    ):
-        if condition is not None:
-            query = query.where(clause)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    if login is not None:
+        query = query.where(AuditEntry.login == login)
+    if target is not None:
+        query = query.where(AuditEntry.target == target)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
     return [AuditOut.model_validate(e, from_attributes=True) for e in session.scalars(query)]

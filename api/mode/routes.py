@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import clock
-from api.deps import CurrentActor, Tx
+from api.deps import ClientAddress, CurrentActor, Tx
 from api.errors import InvalidInput
 from api.mode import service
 from api.mode.schemas import ModeIn, ModeOut
@@ -23,7 +23,9 @@ async def get_mode(tx: Tx, actor: CurrentActor, township: str | None = None) -> 
 
 
 @router.post("/mode", response_model=ModeOut, status_code=201)
-async def change_mode(data: ModeIn, tx: Tx, actor: CurrentActor) -> ModeOut:
+async def change_mode(data: ModeIn, tx: Tx, actor: CurrentActor, address: ClientAddress) -> ModeOut:
     """Declare an emergency (战时) or return to peacetime; recorded with who and why."""
     now = clock.now()
-    return await tx(lambda s: service.change_mode(session=s, actor=actor, data=data, now=now))
+    return await tx(
+        lambda s: service.change_mode(session=s, actor=actor, data=data, now=now, address=address)
+    )

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.audit.models import AuditAction
+from api.audit.record import record
 from api.errors import InvalidInput
 from api.mode.models import Mode, ModeChange
 from api.mode.schemas import ModeIn, ModeOut
@@ -46,7 +48,9 @@ def current_mode(*, session: Session, township_code: str) -> ModeOut:
     )
 
 
-def change_mode(*, session: Session, actor: Actor, data: ModeIn, now: datetime) -> ModeOut:
+def change_mode(
+    *, session: Session, actor: Actor, data: ModeIn, now: datetime, address: str | None = None
+) -> ModeOut:
     """Declare an emergency (with a response level) or return to peacetime."""
     township = data.township_code or actor.township_code
     if not township:
@@ -78,4 +82,7 @@ def change_mode(*, session: Session, actor: Actor, data: ModeIn, now: datetime) 
         )
     )
     session.flush()
+    record(session, action=AuditAction.mode_changed, who=actor, address=address,
+           target=f"township {township}", mode=data.mode.value, level=data.level,
+           reason=data.reason)  # fmt: skip
     return current_mode(session=session, township_code=township)

@@ -169,6 +169,7 @@ async def overview_map(
             levels=tuple(level.value for level in place.levels),
             boundary_set=place.boundary_set,
             basemap=basemap_of(settings),
+            timezone=settings.timezone,
         )
 
     return HTMLResponse(render_overview(await tx(work)))

@@ -32,6 +32,7 @@ def screen_config(
         levels=tuple(level.value for level in place.levels),
         boundary_set=place.boundary_set,
         basemap=basemap_of(settings),
+        timezone=settings.timezone,
         action_labels=timeline_labels(),
         screen_actions=tuple(a.value for a, spec in ACTIONS.items() if spec.on_screen),
     )

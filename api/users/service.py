@@ -209,6 +209,7 @@ def create_user(
     by: Who | None = None,
 ) -> tuple[User, str]:
     """Create a user; (user, password) — a password is generated when none is given."""
+    role = Role(role)
     if not LOGIN.match(login):
         raise InvalidInput("login must be 2-64 letters, digits, '.', '_' or '-'", field="login")
     if session.scalar(select(User).where(User.login == login)) is not None:

@@ -126,7 +126,9 @@ def announce(session: Session, payload: str) -> None:
 
 
 def end_session(session: Session, *, user_id: int, session_id: str, expires: datetime) -> None:
-    """End one session (logout): its tokens are refused from now on."""
+    """End one session (logout): its tokens are refused from now on. Sessions ended before
+    whose tokens have expired anyway are forgotten on the way."""
+    forget_expired(session)
     session.merge(
         RevokedSession(sid=session_id, user_id=user_id, revoked_at=clock.now(), expires_at=expires)
     )
@@ -157,13 +159,23 @@ class Listener(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        pause = 1.0
         while not self.stopped.is_set():
             try:
                 self._listen()
-            except Exception:  # noqa: BLE001 - lost connection: ask the database until back
+                pause = 1.0
+            except Exception as exc:  # noqa: BLE001 - lost connection: ask the database until back
                 self.cache.reset(listening=False)
-                log.warning("session notifications lost; checking every sign-in in PostGIS")
-                self.stopped.wait(2.0)
+                if pause == 1.0:
+                    log.warning(
+                        "session notifications lost (%s); every sign-in is checked in PostGIS "
+                        "until they are back",
+                        str(exc).strip().splitlines()[0]
+                        if str(exc).strip()
+                        else type(exc).__name__,
+                    )
+                self.stopped.wait(pause)
+                pause = min(pause * 2, 60.0)
 
     def _listen(self) -> None:
         connection = self.connect()

@@ -128,7 +128,7 @@
   function shortTime(iso) {
     if (!iso) return "";
     return new Date(iso).toLocaleString("zh-CN", {
-      timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit",
+      timeZone: S.timeZone(), month: "2-digit", day: "2-digit", hour: "2-digit",
       minute: "2-digit", hour12: false
     });
   }
@@ -733,7 +733,7 @@
   function tickClock() {
     var now = new Date();
     $("sx-clock").textContent = now.toLocaleString("zh-CN", {
-      timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+      timeZone: S.timeZone(), year: "numeric", month: "2-digit", day: "2-digit",
       weekday: "short", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false
     });
   }

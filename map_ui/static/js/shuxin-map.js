@@ -47,11 +47,17 @@
     dl.appendChild(el("dd", value));
   }
 
+  // The server's one time zone (SHUXIN_TIMEZONE), from the page: times read as they do there.
+  function timeZone() {
+    var meta = document.querySelector('meta[name="shuxin-timezone"]');
+    return meta ? meta.content : undefined;
+  }
+
   function formatTime(iso) {
     if (!iso) return "";
     var d = new Date(iso);
     if (isNaN(d)) return iso;
-    return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+    return d.toLocaleString("zh-CN", { timeZone: timeZone(), hour12: false });
   }
 
   function statusOf(p) { return STATUS[p.status] || { label: p.status, color: "#555" }; }
@@ -125,11 +131,29 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { renderLegend("sx-legend"); });
+  // Sign-in tokens last half an hour: while a page is open, renew its cookie every ten minutes
+  // (the server ends the session after SHUXIN_SESSION_MAX_HOURS, or at once on sign-out).
+  var RENEW_MS = 10 * 60 * 1000;
+
+  function renewSignIn() {
+    fetch("/api/v1/auth/refresh", {
+      method: "POST", credentials: "same-origin", headers: { "X-Requested-With": "shuxin" }
+    }).then(function (response) {
+      if (response.status === 401) {
+        global.location.href = "/login?next=" +
+          encodeURIComponent(global.location.pathname + global.location.search);
+      }
+    }).catch(function () { /* offline for a moment: the next renewal tries again */ });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderLegend("sx-legend");
+    global.setInterval(renewSignIn, RENEW_MS);
+  });
 
   global.Shuxin = {
     STATUS: STATUS, ROUTING: ROUTING, SOURCE: SOURCE, LEVEL_STYLE: LEVEL_STYLE,
-    el: el, formatTime: formatTime, eventPopup: eventPopup, areaTooltip: areaTooltip,
+    el: el, formatTime: formatTime, timeZone: timeZone, eventPopup: eventPopup, areaTooltip: areaTooltip,
     renderLegend: renderLegend, eventMarker: eventMarker, bindEvent: bindEvent, bindArea: bindArea, areaStyle: areaStyle
   };
 })(window);

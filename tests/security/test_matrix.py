@@ -1,0 +1,396 @@
+"""The authorization matrix: every route of the app × every kind of caller, with the status each
+must get. The routes are read from the app itself: a route added without its row here fails
+`test_every_route_has_its_row`.
+
+Callers: an administrator; the command room of the event's township (zhs) and of another one
+(other); the handling platform (zhifa, the lead unit once assigned); the grid worker who reported
+the event (wgy); the county centre; a viewer of the command room; a user who must still change
+their password; a disabled user; no token; an expired token; a signed-out (revoked) token.
+
+Each cell runs on fresh data: an event of township 330825100 reported by wgy, taken through the
+real workflow to the state the route needs.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from api import clock
+from api.attachments.service import store
+from api.events import schemas as s
+from api.events.models import ExtensionRequest
+from api.events.service import create_event
+from api.events.transitions import ACTIONS, Action
+from api.events.workflow import perform
+from api.settings import get_settings
+from api.supervision.models import Supervision
+from api.units.models import Unit, UnitKind
+from api.units.service import sync_units
+from api.users.models import User
+from api.users.security import issue_token
+from api.users.service import actor_for
+from api.users.sessions import end_session
+
+T = "330825100"
+OTHER = "330825199"
+ROLES = ("admin", "zhs", "other", "zhifa", "wgy", "county", "viewer")
+SIGNED_OUT = ("disabled", "no_token", "expired", "revoked")
+CALLERS = (*ROLES, "must_change", *SIGNED_OUT)
+USERS = {  # caller: (login, role, unit)
+    "admin": ("mx-admin", "admin", None),
+    "zhs": ("mx-zhs", "commander", f"{T}-ZHS"),
+    "other": ("mx-other", "commander", f"{OTHER}-ZHS"),
+    "zhifa": ("mx-zhifa", "handler", f"{T}-zhifa"),
+    "wgy": ("mx-wgy", "grid_worker", f"{T}001001"),
+    "county": ("mx-county", "county", "330825-ZX"),
+    "viewer": ("mx-viewer", "viewer", f"{T}-ZHS"),
+    "must_change": ("mx-new", "commander", f"{T}-ZHS"),
+    "disabled": ("mx-off", "commander", f"{T}-ZHS"),
+    "expired": ("mx-old", "commander", f"{T}-ZHS"),
+    "revoked": ("mx-out", "commander", f"{T}-ZHS"),
+}
+PUBLIC = {
+    ("GET", "/health"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+}
+
+
+def allowed(*who: str, ok: int = 200, default: int = 403, **others: int) -> dict[str, int]:
+    """Statuses of the seven roles: `ok` for `who`, `others` as given, `default` for the rest."""
+    table = {role: default for role in ROLES}
+    table.update({role: ok for role in who})
+    table.update(others)
+    return table
+
+
+EVERYONE = allowed(*ROLES)
+SCREEN = allowed("admin", "zhs", "other", "county", "viewer")
+# Who can see the event: the others get 404 (not told it exists).
+SEES = {"other": 404, "zhifa": 404}
+SEES_ASSIGNED = {"other": 404}
+
+
+@dataclass
+class Cell:
+    """How to call a route, and what each caller gets."""
+
+    expect: dict[str, int]
+    state: str | None = None  # the event's state the call needs (None: no event)
+    body: dict | None = None
+    params: dict = field(default_factory=dict)
+    page: bool = False  # a page: signed in by the cookie, sent to /login when not
+    signed_in_only: bool = False  # works before the password is changed (me, refresh, ...)
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    + struct.pack(">I", zlib.crc32(b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)))
+    + struct.pack(">I", 10) + b"IDAT" + zlib.compress(b"\x00\x80")
+    + struct.pack(">I", zlib.crc32(b"IDAT" + zlib.compress(b"\x00\x80")))
+    + struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+)  # fmt: skip
+E = "/api/v1/events/{event_id}"
+A = E + "/actions/"
+REPORT = {"title": "暴露垃圾", "category_code": "0102", "source": "grid_worker",
+          "lon": 119.005, "lat": 29.005}  # fmt: skip
+SQUARE = {"geometry": {"type": "Polygon", "coordinates": [[[119.0, 29.0], [119.02, 29.0],
+          [119.02, 29.01], [119.0, 29.0]]]}, "range": "all"}  # fmt: skip
+
+MATRIX: dict[tuple[str, str], Cell] = {
+    # --- signing in ---
+    ("POST", "/api/v1/auth/refresh"): Cell(EVERYONE, signed_in_only=True),
+    ("POST", "/api/v1/auth/password"): Cell(
+        allowed(*ROLES, ok=422),
+        signed_in_only=True,
+        body={"current_password": "not-the-password", "new_password": "雨后的山路-2026"},
+    ),
+    ("POST", "/api/v1/auth/logout"): Cell(allowed(*ROLES, ok=204), signed_in_only=True),
+    ("GET", "/api/v1/me"): Cell(EVERYONE, signed_in_only=True),
+    # --- the spatial reference ---
+    ("GET", "/api/v1/boundary-sets"): Cell(EVERYONE),
+    ("GET", "/api/v1/boundaries"): Cell(EVERYONE),
+    ("GET", "/api/v1/boundaries/{code}"): Cell(EVERYONE, params={"code": T}),
+    ("GET", "/api/v1/route"): Cell(EVERYONE, params={"lon": 119.005, "lat": 29.005}),
+    ("GET", "/api/v1/categories"): Cell(EVERYONE),
+    ("GET", "/api/v1/units"): Cell(EVERYONE),
+    ("GET", "/api/v1/pois"): Cell(EVERYONE),
+    ("GET", "/api/v1/mode"): Cell(EVERYONE, params={"township": T}),
+    ("POST", "/api/v1/mode"): Cell(
+        allowed("admin", "zhs", ok=201),
+        body={"township_code": T, "mode": "emergency", "level": "IV", "reason": "演练"},
+    ),
+    ("GET", "/api/v1/audit"): Cell(allowed("admin", "county")),
+    # --- events ---
+    ("POST", "/api/v1/events"): Cell(allowed(*ROLES, ok=201, viewer=403), body=REPORT),
+    ("GET", "/api/v1/events"): Cell(EVERYONE),
+    ("GET", E): Cell(allowed(*ROLES, **SEES), state="reported"),
+    ("GET", E + "/timeline"): Cell(allowed(*ROLES, **SEES), state="reported"),
+    ("POST", E + "/reveal"): Cell(
+        allowed("zhs", **SEES), state="reported", body={"reason": "回访核实情况"}
+    ),
+    ("GET", "/api/v1/queues/{name}"): Cell(EVERYONE, params={"name": "to_accept"}),
+    ("POST", E + "/attachments"): Cell(
+        allowed(*ROLES, ok=201, viewer=403, **SEES), state="reported"
+    ),  # fmt: skip
+    ("GET", E + "/attachments"): Cell(allowed(*ROLES, **SEES), state="reported"),
+    ("GET", "/api/v1/attachments/{attachment_id}"): Cell(allowed(*ROLES, **SEES), state="photo"),
+    # --- the closed loop (each action from a state that allows it) ---
+    ("POST", A + "accept"): Cell(allowed("admin", "zhs", **SEES), state="reported", body={}),
+    ("POST", A + "reject"): Cell(
+        allowed("admin", "zhs", **SEES), state="reported", body={"reason": "invalid"}
+    ),
+    ("POST", A + "assign"): Cell(
+        allowed("admin", "zhs", **SEES), state="accepted", body={"lead_unit": f"{T}-zhifa"}
+    ),
+    ("POST", A + "acknowledge"): Cell(
+        allowed("admin", "zhifa", **SEES_ASSIGNED), state="assigned", body={}
+    ),  # fmt: skip
+    ("POST", A + "start"): Cell(
+        allowed("admin", "zhifa", **SEES_ASSIGNED), state="acknowledged", body={}
+    ),  # fmt: skip
+    ("POST", A + "return"): Cell(
+        allowed("admin", "zhifa", **SEES_ASSIGNED),
+        state="assigned",
+        body={"reason": "不属于本平台"},
+    ),  # fmt: skip
+    ("POST", A + "feedback"): Cell(
+        allowed("admin", "zhifa", **SEES_ASSIGNED), state="in_progress", body={"text": "已清理"}
+    ),  # fmt: skip
+    # The grid worker who reported the event verifies its handling too.
+    ("POST", A + "verify"): Cell(
+        allowed("admin", "zhs", "wgy", **SEES_ASSIGNED), state="handled", body={"passed": True}
+    ),  # fmt: skip
+    ("POST", A + "escalate"): Cell(
+        allowed("admin", "zhs", **SEES), state="accepted", body={"reason": "需县级协调"}
+    ),  # fmt: skip
+    ("POST", A + "county_return"): Cell(
+        allowed("admin", "county", **SEES), state="escalated", body={"instructions": "请乡镇处置"}
+    ),  # fmt: skip
+    ("POST", A + "county_close"): Cell(
+        allowed("admin", "county", **SEES), state="escalated", body={"comment": "县级已办结"}
+    ),  # fmt: skip
+    ("POST", A + "request_extension"): Cell(
+        allowed("admin", "zhifa", **SEES_ASSIGNED),
+        state="in_progress",
+        body={"extra": "1wd", "reason": "需采购材料"},
+    ),  # fmt: skip
+    ("POST", A + "decide_extension"): Cell(
+        allowed("admin", "zhs", **SEES_ASSIGNED), state="extension", body={"approve": True}
+    ),  # fmt: skip
+    ("POST", A + "supervise"): Cell(
+        allowed("admin", "zhs", **SEES_ASSIGNED),
+        state="assigned",
+        body={"level": "yellow", "message": "请尽快办理"},
+    ),  # fmt: skip
+    ("POST", A + "answer_supervision"): Cell(
+        allowed("admin", "zhifa", **SEES_ASSIGNED), state="order", body={"answer": "已安排"}
+    ),  # fmt: skip
+    ("POST", A + "rate"): Cell(
+        allowed("admin", "zhs", **SEES_ASSIGNED), state="closed", body={"level": "satisfied"}
+    ),  # fmt: skip
+    # --- the command screen ---
+    ("GET", "/api/v1/screen/summary"): Cell(SCREEN),
+    ("GET", "/api/v1/screen/map"): Cell(SCREEN, params={"bbox": "118,28,120,30", "zoom": 12}),
+    ("GET", "/api/v1/screen/heat"): Cell(SCREEN, params={"bbox": "118,28,120,30", "zoom": 12}),
+    ("GET", "/api/v1/screen/lists"): Cell(SCREEN),
+    ("GET", "/api/v1/screen/changes"): Cell(SCREEN, params={"since": 0}),
+    ("POST", "/api/v1/screen/within"): Cell(SCREEN, body=SQUARE),
+    ("GET", "/api/v1/screen/search"): Cell(SCREEN, params={"q": "垃圾"}),
+    # --- pages ---
+    ("GET", "/screen"): Cell(SCREEN, page=True),
+    ("GET", "/"): Cell(EVERYONE, page=True),
+    ("GET", "/password"): Cell(EVERYONE, page=True, signed_in_only=True),
+    ("POST", "/password"): Cell(
+        allowed(*ROLES, ok=422),
+        page=True,
+        signed_in_only=True,
+        body={"current_password": "x", "new_password": "y", "repeat_password": "y"},
+    ),
+    ("POST", "/logout"): Cell(allowed(*ROLES, ok=303), page=True, signed_in_only=True),
+}
+
+
+def _app_routes(app) -> set[tuple[str, str]]:
+    def walk(routes, prefix=""):
+        for route in routes:
+            if type(route).__name__ == "_IncludedRouter":
+                inner = route.include_context.prefix or ""
+                yield from walk(route.original_router.routes, prefix + inner)
+            elif isinstance(route, APIRoute) or hasattr(route, "methods"):
+                for method in route.methods or ():
+                    if method != "HEAD":
+                        yield method, prefix + route.path
+
+    return set(walk(app.routes))
+
+
+def test_every_route_has_its_row():
+    from api.main import create_app
+
+    routes = _app_routes(create_app())
+    missing = routes - set(MATRIX) - PUBLIC
+    assert not missing, f"routes without a row in the authorization matrix: {sorted(missing)}"
+    assert not (set(MATRIX) | PUBLIC) - routes, "rows for routes that do not exist"
+
+
+# --- the world the cells run in -----------------------------------------------------------------
+
+
+@pytest.fixture
+def world(session, grid_set, make_user):
+    sync_units(session=session, set_id=grid_set.id, county_code="330825", county_name="龙游县")
+    other = Unit(code=f"{OTHER}-ZHS", name="另一镇综合信息指挥室", kind=UnitKind.command_room,
+                 township_code=OTHER, area_codes=[OTHER])  # fmt: skip
+    session.add(other)
+    session.flush()
+    for login, role, unit in USERS.values():
+        make_user(login, role, unit)
+    session.execute(
+        User.__table__.update().where(User.login == "mx-new").values(must_change_password=True)
+    )
+    session.execute(User.__table__.update().where(User.login == "mx-off").values(active=False))
+    return session
+
+
+def _user(session, caller: str) -> User:
+    return session.scalar(select(User).where(User.login == USERS[caller][0]))
+
+
+def _token(session, caller: str) -> str | None:
+    if caller == "no_token":
+        return None
+    user = _user(session, caller)
+    settings = get_settings()
+    if caller == "expired":
+        token, _ = issue_token(user_id=user.id, role=user.role.value, version=user.token_version,
+                               settings=settings, now=clock.now() - timedelta(days=1))  # fmt: skip
+        return token
+    token, claims = issue_token(
+        user_id=user.id, role=user.role.value, version=user.token_version, settings=settings
+    )
+    if caller == "revoked":
+        end_session(session, user_id=user.id, session_id=claims.session_id,
+                    expires=claims.expires)  # fmt: skip
+    return token
+
+
+def _event(session, state: str) -> dict:
+    """A new event reported by wgy in township T, taken to `state` by the real workflow."""
+    actor = {c: actor_for(session, _user(session, c).id) for c in ("wgy", "zhs", "zhifa")}
+    out, _ = create_event(session=session, data=s.EventIn(**REPORT), actor=actor["wgy"])
+    ids = {"event_id": out.id}
+    steps = {
+        "accepted": [("zhs", Action.accept, {})],
+        "assigned": [("zhs", Action.accept, {}),
+                     ("zhs", Action.assign, {"lead_unit": f"{T}-zhifa"})],
+        "escalated": [("zhs", Action.accept, {}),
+                      ("zhs", Action.escalate, {"reason": "需县级协调"})],
+    }  # fmt: skip
+    steps["acknowledged"] = steps["assigned"] + [("zhifa", Action.acknowledge, {})]
+    steps["in_progress"] = steps["acknowledged"] + [("zhifa", Action.start, {})]
+    steps["handled"] = steps["in_progress"] + [("zhifa", Action.feedback, {"text": "已处理"})]
+    steps["closed"] = steps["handled"] + [("zhs", Action.verify, {"passed": True})]
+    steps["extension"] = steps["in_progress"] + [
+        ("zhifa", Action.request_extension, {"extra": "1wd", "reason": "需要时间"})
+    ]
+    steps["order"] = steps["assigned"] + [
+        ("zhs", Action.supervise, {"level": "yellow", "message": "请尽快"})
+    ]
+    event = None
+    for who, action, body in steps.get(state, []):
+        version = event.version if event else out.version
+        event = perform(
+            session=session, event_id=out.id, action=action, actor=actor[who],
+            body=ACTIONS[action].body(version=version, **body),
+        )  # fmt: skip
+    if state == "extension":
+        ids["request_id"] = session.scalar(
+            select(ExtensionRequest.id).where(ExtensionRequest.event_id == out.id)
+        )
+    if state == "order":
+        ids["supervision_id"] = session.scalar(
+            select(Supervision.id).where(Supervision.event_id == out.id)
+        )
+    ids["version"] = event.version if event else out.version
+    session.flush()
+    return ids
+
+
+def _call(client, session, method: str, path: str, cell: Cell, caller: str):
+    params = dict(cell.params)
+    body = dict(cell.body) if cell.body is not None else None
+    if cell.state is not None:
+        state = "reported" if cell.state == "photo" else cell.state
+        ids = _event(session, state)
+        if cell.state == "photo":
+            admin = actor_for(session, _user(session, "admin").id)
+            photo = store(session=session, actor=admin, event_id=ids["event_id"], data=PNG,
+                          kind="before", original_name="p.png",
+                          media_dir=get_settings().media_dir, max_bytes=10**7)  # fmt: skip
+            ids["attachment_id"] = photo.id
+        params |= ids
+        if body is not None and "/actions/" in path:
+            body["version"] = ids["version"]
+            for key in ("request_id", "supervision_id"):
+                if key in ids:
+                    body[key] = ids[key]
+    url = path.format(**params)
+    query = {k: v for k, v in params.items() if "{" + k + "}" not in path and k != "version"}
+    query = {k: v for k, v in query.items() if k not in ("request_id", "supervision_id")}
+    token = _token(session, caller)
+    client.cookies.clear()
+    headers = {}
+    if token and cell.page:
+        client.cookies.set("shuxin_token", token)
+    elif token:
+        headers["Authorization"] = f"Bearer {token}"
+    kwargs: dict = {"params": query, "headers": headers, "follow_redirects": False}
+    if path.endswith("/attachments") and method == "POST":
+        kwargs["files"] = {"file": ("p.png", PNG, "image/png")}
+    elif body is not None and cell.page:
+        kwargs["data"] = body
+    elif body is not None:
+        kwargs["json"] = body
+    return client.request(method, url, **kwargs)
+
+
+def _expected(cell: Cell, caller: str) -> int:
+    if caller in SIGNED_OUT:
+        return 303 if cell.page else 401
+    if caller == "must_change" and not cell.signed_in_only:
+        return 303 if cell.page else 403
+    if caller == "must_change":
+        return cell.expect["zhs"]
+    return cell.expect[caller]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(MATRIX), ids=lambda v: str(v))
+def test_every_caller_gets_the_status_of_its_cell(app_client, world, media_dir, method, path):
+    cell = MATRIX[(method, path)]
+    got = {}
+    for caller in CALLERS:
+        answer = _call(app_client, world, method, path, cell, caller)
+        got[caller] = answer.status_code
+    assert got == {caller: _expected(cell, caller) for caller in CALLERS}
+
+
+@pytest.fixture
+def media_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHUXIN_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
