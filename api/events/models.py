@@ -174,6 +174,10 @@ class Event(Base):
     satisfaction: Mapped[Satisfaction | None] = mapped_column(str_enum(Satisfaction, 24))
 
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    # The transaction that last wrote the row (set by PostgreSQL: a default on insert, a trigger
+    # on update). Followers such as the screen's index read what changed since the oldest
+    # transaction still running when they last looked: a late commit cannot slip past them.
+    change_xid: Mapped[int] = mapped_column(BigInteger, server_default=text("txid_current()"))
 
     __table_args__ = (
         Index(
@@ -192,6 +196,7 @@ class Event(Base):
         Index("event_routing_method_idx", "routing_method"),
         Index("event_created_at_idx", "created_at"),
         Index("event_updated_at_idx", "updated_at"),
+        Index("event_change_xid_idx", "change_xid"),
         Index("event_lead_unit_idx", "lead_unit_id"),
         Index(
             "event_unplaced_reporter_idx",

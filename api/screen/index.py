@@ -4,7 +4,10 @@ The screen must stay fast with a million events: its map clusters, panels and li
 answered from numpy arrays (one bincount over a million rows takes milliseconds), not from SQL
 aggregates over the event table. PostGIS stays the source of truth: the index loads once per
 process (COPY) and then follows it — every request older than `max_age_s` picks up the rows
-inserted or changed since (by id and updated_at, both indexed).
+written since by transactions that were still running, or not yet begun, when it last looked
+(`event.change_xid` against the snapshot's oldest running transaction): PostgreSQL's own order
+of commits, so a transaction that commits late, however long it ran, is never skipped. Readers
+never see a half-merged index: a refresh builds the new columns aside and swaps them in.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.events.models import OPEN_STATES, Event, EventStatus
@@ -136,8 +140,7 @@ class EventIndex:
         default_factory=lambda: Codes(("inside", "border", "nearest", "unrouted"))
     )
     statuses: Codes = field(default_factory=lambda: Codes(STATUSES))
-    max_id: int = 0
-    max_updated: int = 0
+    xmin: int = 0  # the oldest transaction running when the index last looked
     refreshed_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -219,35 +222,36 @@ class EventIndex:
             noticed=np.full(len(frame), noticed_ms, dtype="int64"),
         )
 
+    def _snapshot_xmin(self, session: Session) -> int:
+        """The oldest transaction still running now: every change of a transaction below it is
+        committed (or rolled back) and visible to what this transaction reads next."""
+        return int(session.scalar(text("SELECT txid_snapshot_xmin(txid_current_snapshot())")))
+
     def _load(self, session: Session) -> None:
         started = time.perf_counter()
+        xmin = self._snapshot_xmin(session)
         frame = self._fetch(session, "", {})
+        self.xmin = xmin
         self.columns = self._to_columns(frame, 0)
-        self._after_read(frame)
+        self.refreshed_at = time.monotonic()
         log.info(
             "screen index: %d events loaded in %.1f s", len(frame), time.perf_counter() - started
         )
 
     def _refresh(self, session: Session) -> None:
-        # Rows added since, or changed since (a second of margin for clocks and commits).
-        frame = self._fetch(
-            session,
-            "WHERE e.id > %(max_id)s OR e.updated_at > to_timestamp(%(since)s / 1000000.0)",
-            {"max_id": self.max_id, "since": self.max_updated - 1_000_000},
-        )
+        # Rows written by transactions at or after the oldest one running last time: those
+        # committed since are visible now; those still running will be read next time.
+        xmin = self._snapshot_xmin(session)
+        frame = self._fetch(session, "WHERE e.change_xid >= %(since)s", {"since": self.xmin})
         if len(frame):
             self._merge(self._to_columns(frame, int(time.time() * 1000)))
-            self._after_read(frame)
-        self.refreshed_at = time.monotonic()
-
-    def _after_read(self, frame: pd.DataFrame) -> None:
-        if len(frame):
-            self.max_id = max(self.max_id, int(frame["id"].max()))
-            self.max_updated = max(self.max_updated, int(frame["updated"].max()))
+        self.xmin = xmin
         self.refreshed_at = time.monotonic()
 
     def _merge(self, new: Columns) -> None:
-        """Update rows already held (in place) and append the others (ids keep growing)."""
+        """Update rows already held and add the others, on a copy swapped in at the end (a
+        reader holding the old columns never sees half of a merge); rows stay sorted by id (a
+        late commit may add an id lower than some already held)."""
         old = self.columns
         assert old is not None
         if len(old.id):
@@ -256,22 +260,23 @@ class EventIndex:
         else:
             position, held = np.zeros(len(new.id), "int64"), np.zeros(len(new.id), bool)
         rows = position[held]
-        # A row seen again within the margin, unchanged, keeps the time it was noticed.
+        # A row read again unchanged keeps the time it was noticed.
         changed = np.zeros(len(rows), dtype=bool)
         for name in _WATCHED:
             changed |= getattr(old, name)[rows] != getattr(new, name)[held]
-        noticed = np.where(changed, new.noticed[held], old.noticed[rows])
+        merged = {name: getattr(old, name).copy() for name in (*_FIELDS, "noticed")}
         for name in _FIELDS:
-            getattr(old, name)[rows] = getattr(new, name)[held]
-        old.noticed[rows] = noticed
+            merged[name][rows] = getattr(new, name)[held]
+        merged["noticed"][rows] = np.where(changed, new.noticed[held], old.noticed[rows])
         fresh = ~held
         if fresh.any():
-            self.columns = Columns(
-                **{
-                    name: np.concatenate([getattr(old, name), getattr(new, name)[fresh]])
-                    for name in (*_FIELDS, "noticed")
-                }
-            )
+            merged = {
+                name: np.concatenate([merged[name], getattr(new, name)[fresh]]) for name in merged
+            }
+            if len(old.id) and new.id[fresh].min() < old.id[-1]:
+                order = np.argsort(merged["id"], kind="stable")
+                merged = {name: values[order] for name, values in merged.items()}
+        self.columns = Columns(**merged)
 
 
 _FIELDS = tuple(name for name in Columns.__dataclass_fields__ if name != "noticed")
