@@ -1,7 +1,7 @@
 """indicators, assessments and reviews
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0015
 Create Date: 2026-12-02
 
 The indicators read one fact row per event (`indicator_event`), rebuilt from the event's
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
