@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from api.assessments.routes import router as assessments_router
 from api.attachments.routes import router as attachments_router
 from api.audit.models import AuditAction
 from api.audit.record import record
@@ -23,12 +24,14 @@ from api.embedded_pg import libpq_url
 from api.errors import DomainError, install_error_handlers
 from api.events.action_routes import router as actions_router
 from api.events.routes import router as events_router
+from api.indicators.routes import router as indicators_router
 from api.mode.routes import router as mode_router
 from api.ogc.routes import router as ogc_router
 from api.open311.routes import router as open311_router
 from api.pages.routes import router as pages_router
 from api.patrols.routes import router as patrols_router
 from api.pois.routes import router as pois_router
+from api.reviews.routes import router as reviews_router
 from api.routing.routes import router as routing_router
 from api.scheduler import SweepThread
 from api.screen.index import event_index
@@ -120,6 +123,9 @@ def create_app() -> FastAPI:
         patrols_router,
         supervision_router,
         worktime_router,
+        indicators_router,
+        assessments_router,
+        reviews_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

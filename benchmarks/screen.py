@@ -161,8 +161,12 @@ def prepare_database(n_events: int, keep: bool) -> tuple[str, dict, list[Row]]:
 
         with Session(engine) as session:
             t0 = time.perf_counter()
-            made = generate_history(
-                session=session, count=n_events, now=datetime.now(SHANGHAI), progress=tick
+            made = generate_history(  # the indicators' fact rows: benchmarks/indicators.py
+                session=session,
+                count=n_events,
+                now=datetime.now(SHANGHAI),
+                progress=tick,
+                indicator_facts=False,
             )
             generated = time.perf_counter()
             session.commit()

@@ -216,6 +216,7 @@ _LAYOUT = """
   </form>
   <div class="sx-search"><input id="sx-search" type="search" placeholder="搜索事件编号、标题或区域"
     aria-label="搜索"><div id="sx-search-results" class="sx-dropdown" hidden></div></div>
+  <nav class="sx-links"><a id="sx-assess-link" href="/assess">考核</a></nav>
   <div id="sx-clock" class="sx-clock"></div>
   <div class="sx-user"><span id="sx-user"></span>
     <form method="post" action="/logout"><button type="submit">退出</button></form></div>

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages Shuxin needs, if any is missing: PostgreSQL 15 + PostGIS 3,
 # Chromium (browser tests), Node.js + npm (to vendor the map's front-end files at build time),
-# python3-venv, CJK fonts (so screenshots show Chinese), and GDAL's command-line tools (the
-# OGC API Features tests run ogrinfo and ogr2ogr against a live server). Safe to run again: it checks first.
+# python3-venv, CJK fonts (so screenshots, maps and PDFs show Chinese), GDAL's command-line tools
+# (the OGC API Features tests run ogrinfo and ogr2ogr against a live server), the libraries
+# WeasyPrint draws PDFs with (Pango, HarfBuzz's subsetter for embedding fonts), and
+# poppler-utils (the tests turn PDF pages into PNG with pdftoppm). Safe to run again: it checks
+# first.
 set -euo pipefail
 
 missing=()
@@ -15,6 +18,10 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 have_pkg fonts-noto-cjk || missing+=(fonts-noto-cjk)
 command -v ogr2ogr >/dev/null 2>&1 || missing+=(gdal-bin)
+have_pkg libpango-1.0-0 || missing+=(libpango-1.0-0)
+have_pkg libpangoft2-1.0-0 || missing+=(libpangoft2-1.0-0)
+have_pkg libharfbuzz-subset0 || missing+=(libharfbuzz-subset0)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -53,6 +53,16 @@ COMMANDS: dict[str, tuple[str, str, dict[str, Any]]] = {
         "Append grid_code, village_code, township_code, routing_method, distance_m to each row.",
         {},
     ),
+    "indicators": (
+        "api.cli.indicators:indicators",
+        "Print the indicators of a period (结案率, 按期处置率 ...) per group.",
+        {},
+    ),
+    "assessments": (
+        "api.cli.indicators:assessments",
+        "Assessment schemes and assessments.",
+        {},
+    ),
     "demo": (
         "api.cli.demo:demo",
         "Load the Longyou demo (synthetic boundaries, real names and codes; demo events).",

@@ -3,7 +3,8 @@
 For demos and benchmarks at scale (`shuxin demo --events 1000000`): points are drawn inside the
 active set's grids by PostGIS (ST_GeneratePoints), so every event is routed `inside` its grid by
 construction; older events are closed (a few rejected), each closed one with its done lead task
-and its timeline (reported, closed). The recent, open part of a demo goes through the real
+and its timeline (reported, then one `history` entry carrying the times of its stages), and its
+fact row for the indicators. The recent, open part of a demo goes through the real
 workflow instead (api.demo.lifecycle).
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.events.models import ClosureType, Event, EventStatus, RejectReason, Urgency
 from api.events.transitions import SystemEntry
+from api.indicators.facts import rebuild_range
 from gis.boundaries import active_set
 from gis.router import RoutingMethod
 
@@ -113,9 +115,13 @@ SELECT id, 1, created_at, '{SystemEntry.report.value}', '历史数据导入', NU
        jsonb_build_object('source', source, 'routing', routing_method)
 FROM event WHERE id > :after_id
 UNION ALL
-SELECT id, version, closed_at, '{SystemEntry.history.value}', '历史数据导入', 'reported', status,
-       '历史数据：办理过程未逐步导入', jsonb_build_object('closure_type', closure_type)
-FROM event WHERE id > :after_id
+SELECT e.id, e.version, e.closed_at, '{SystemEntry.history.value}', '历史数据导入', 'reported',
+       e.status, '历史数据：办理过程未逐步导入',
+       jsonb_strip_nulls(jsonb_build_object(
+           'closure_type', e.closure_type, 'accepted_at', e.accepted_at,
+           'assigned_at', e.assigned_at, 'handled_at', e.handled_at,
+           'handle_due', e.handle_due, 'lead_unit', u.code))
+FROM event e LEFT JOIN unit u ON u.id = e.lead_unit_id WHERE e.id > :after_id
 """
 
 
@@ -128,9 +134,11 @@ def generate_history(
     recent_days: float = 3,
     seed: int = 20241126,
     progress: Progress | None = None,
+    indicator_facts: bool = True,
 ) -> int:
     """About `count` past events (closed or rejected) over `span_days` before `recent_days` ago,
-    spread evenly over the active set's grids; the number made."""
+    spread evenly over the active set's grids, with their indicator fact rows; the number
+    made."""
     current = active_set(session)
     if current is None:
         raise RuntimeError("no boundary set is active: load boundaries first")
@@ -178,6 +186,16 @@ def generate_history(
     if progress:
         progress("history tasks and timelines", 2, 2)
     restore()
+    # The timeline's trigger was off (replica mode): build the new events' fact rows for the
+    # indicators now (about 6,500 events/s), or queue them (`indicator_facts=False`: the first
+    # indicator request then builds them).
+    if indicator_facts:
+        rebuild_range(session, after_id, progress)
+    else:
+        session.execute(
+            text("INSERT INTO indicator_dirty (event_id) SELECT id FROM event WHERE id > :a"),
+            {"a": after_id},
+        )
     return session.scalar(text("SELECT count(*) FROM event WHERE id > :a"), {"a": after_id}) or 0
 
 

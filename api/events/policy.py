@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from api.events.models import Event, EventStatus
+from api.events.visibility import scope_of
 from api.units.models import Unit, UnitKind
 from api.users.models import Role
 from api.users.service import Actor, Forbidden
@@ -182,3 +183,56 @@ def require_reveal(actor: Actor, event: Event, *, lead_unit_id: int | None) -> N
         f"event, and the county centre while it is escalated); you are {actor.describe()}",
         field="role",
     )
+
+
+# --- indicators, assessments and reviews ---------------------------------------------------------
+
+ASSESS_ROLES = frozenset({Role.commander, Role.viewer, Role.county, Role.admin})
+"""Who may read indicators, assessments and reviews (within their scope)."""
+PUBLISH_ROLES = frozenset({Role.commander, Role.county, Role.admin})
+"""Who may run, publish assessments and write review conclusions: county or township leaders."""
+
+
+def assessment_township(actor: Actor) -> str | None:
+    """The township whose indicators, assessments and reviews the actor sees: a township sees
+    its own villages, grids and units; the county centre and administrators see all (None).
+    Drawn from the one visibility rule (`visibility.scope_of`): who sees every event sees the
+    county's figures, who sees a township's events its township's."""
+    if actor.role not in ASSESS_ROLES:
+        raise Forbidden(
+            "indicators and assessments are for the command room, the county centre and "
+            f"viewers; you are {actor.describe()}",
+            field="role",
+        )
+    scope = scope_of(actor)
+    if scope.everything:
+        return None
+    if not scope.township:
+        raise Forbidden(
+            f"you see no township's events as a whole; you are {actor.describe()}", field="unit"
+        )
+    return scope.township
+
+
+def require_in_scope(actor: Actor, township_code: str | None, field: str = "township") -> None:
+    """403 unless `township_code` (None: the whole county) is within the actor's scope."""
+    own = assessment_township(actor)
+    if own is not None and township_code != own:
+        what = f"township {township_code}" if township_code else "the whole county"
+        raise Forbidden(
+            f"you see township {own}, not {what}; you are {actor.describe()}", field=field
+        )
+
+
+def require_publish(actor: Actor, township_code: str | None) -> None:
+    """Running, publishing and concluding: the county centre or an administrator for any scope;
+    a commander of a command room for their own township's."""
+    if actor.role not in PUBLISH_ROLES or (
+        actor.role is Role.commander and actor.unit_kind is not UnitKind.command_room
+    ):
+        raise Forbidden(
+            f"this is for county or township leaders (the command room's commanders, the county "
+            f"centre); you are {actor.describe()}",
+            field="role",
+        )
+    require_in_scope(actor, township_code)

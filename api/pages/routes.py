@@ -8,11 +8,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api import clock
+from api.assessments.pages import assess_page, events_page, period_or_current
 from api.boundaries.service import page_area
 from api.deps import TOKEN_COOKIE, ClientAddress, PageVisitor, SettingsDep, Tx
 from api.errors import InvalidInput
 from api.events.policy import require_mobile, require_screen
+from api.indicators.periods import parse_period
 from api.pages.mobile import mobile_config
+from api.reviews import service as reviews
 from api.screen.pages import basemap_of, screen_config
 from api.users import auth
 from api.users.service import Unauthorized
@@ -20,6 +24,7 @@ from api.users.throttle import TooManyAttempts
 from map_ui.login import render_login, render_password
 from map_ui.mobile import SCOPE, render_manifest, render_mobile, render_service_worker
 from map_ui.overview import OverviewConfig, render_overview
+from map_ui.reports import render_html, render_pdf
 from map_ui.screen import render_screen
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -210,4 +215,164 @@ async def phone_manifest() -> Response:
         render_manifest(),
         media_type="application/manifest+json",
         headers={"Cache-Control": "no-cache"},
+    )
+
+
+# --- 考核 and 复盘 (pages render from plain ReportPage data: map_ui/reports.py) -------------
+
+
+async def _report_page(request: Request, visitor, tx, build, fmt: str = "html") -> Response:
+    """A signed-in page built by `build(session, actor)`: HTML, PDF, or PNG bytes."""
+    if visitor is None:
+        return _to_login(request)
+    if visitor.actor.must_change_password:
+        return _to_password(request)
+    result = await tx(lambda session: build(session, visitor.actor))
+    if isinstance(result, bytes):
+        return Response(result, media_type="image/png")
+    if fmt == "pdf":
+        return Response(render_pdf(result), media_type="application/pdf")
+    return HTMLResponse(render_html(result))
+
+
+@router.get("/assess", response_class=HTMLResponse)
+async def assess(
+    request: Request,
+    visitor: PageVisitor,
+    tx: Tx,
+    period: str | None = None,
+    level: str | None = None,
+    indicator: str = "close_rate",
+) -> Response:
+    """考核: the period's indicators, the map by any indicator and level, rankings, reviews."""
+    now = clock.now()
+    return await _report_page(
+        request,
+        visitor,
+        tx,
+        lambda s, actor: assess_page(
+            session=s,
+            actor=actor,
+            period=period_or_current(period, now),
+            level=level,
+            indicator=indicator,
+            now=now,
+        ),
+    )
+
+
+@router.get("/assess/events", response_class=HTMLResponse)
+async def assess_events(
+    request: Request,
+    visitor: PageVisitor,
+    tx: Tx,
+    period: str,
+    set: str,
+    by: str = "county",
+    code: str = "",
+) -> Response:
+    """The events behind one figure of the 考核 page."""
+    now = clock.now()
+    return await _report_page(
+        request,
+        visitor,
+        tx,
+        lambda s, actor: events_page(
+            session=s,
+            actor=actor,
+            period=parse_period(period),
+            set_key=set,
+            by=by,
+            code=code,
+            now=now,
+        ),
+    )
+
+
+@router.get("/review/event/{event_id}", response_class=HTMLResponse)
+async def review_event(
+    request: Request, visitor: PageVisitor, tx: Tx, event_id: int, format: str = "html"
+) -> Response:
+    """复盘 of one event (`?format=pdf` for the PDF)."""
+    return await _report_page(
+        request,
+        visitor,
+        tx,
+        lambda s, actor: reviews.event_review(session=s, actor=actor, event_id=event_id),
+        format,
+    )
+
+
+@router.get("/review/event/{event_id}/map.png")
+async def review_event_map(
+    request: Request, visitor: PageVisitor, tx: Tx, event_id: int
+) -> Response:
+    return await _report_page(
+        request,
+        visitor,
+        tx,
+        lambda s, actor: reviews.event_map(session=s, actor=actor, event_id=event_id),
+    )
+
+
+@router.get("/review/emergency/{change_id}", response_class=HTMLResponse)
+async def review_emergency(
+    request: Request, visitor: PageVisitor, tx: Tx, change_id: int, format: str = "html"
+) -> Response:
+    """复盘 of an emergency period, from its declaration to its end."""
+    now = clock.now()
+    return await _report_page(
+        request,
+        visitor,
+        tx,
+        lambda s, actor: reviews.emergency_review(
+            session=s, actor=actor, change_id=change_id, now=now
+        ),
+        format,
+    )
+
+
+@router.get("/review/emergency/{change_id}/map.png")
+async def review_emergency_map(
+    request: Request, visitor: PageVisitor, tx: Tx, change_id: int
+) -> Response:
+    now = clock.now()
+    return await _report_page(
+        request,
+        visitor,
+        tx,
+        lambda s, actor: (
+            reviews.emergency_review(session=s, actor=actor, change_id=change_id, now=now)
+            .sections[0]
+            .images[0]
+            .png
+        ),
+    )
+
+
+@router.get("/review/month", response_class=HTMLResponse)
+async def review_month(
+    request: Request,
+    visitor: PageVisitor,
+    tx: Tx,
+    period: str | None = None,
+    township: str | None = None,
+    unit: str | None = None,
+    format: str = "html",
+) -> Response:
+    """复盘 of a month for a township (or one unit)."""
+    now = clock.now()
+    return await _report_page(
+        request,
+        visitor,
+        tx,
+        lambda s, actor: reviews.month_review(
+            session=s,
+            actor=actor,
+            township=township or None,
+            unit=unit or None,
+            period=period_or_current(period, now),
+            now=now,
+        ),
+        format,
     )

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.routing import APIRoute
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api import clock
 from api.attachments.service import store
@@ -88,6 +88,9 @@ SCREEN = allowed("admin", "zhs", "other", "county", "viewer")
 # Who can see the event: the others get 404 (not told it exists).
 SEES = {"other": 404, "zhifa": 404}
 SEES_ASSIGNED = {"other": 404}
+# Indicators, assessments and reviews of township T: another township's commander is not told
+# they exist (404); a handling platform and a grid worker have no part in them (403).
+ASSESSED = allowed("admin", "zhs", "county", "viewer", other=404)
 
 
 @dataclass
@@ -282,6 +285,46 @@ MATRIX: dict[tuple[str, str], Cell] = {
         body={"service_code": "0102", "lat": "29.005", "long": "119.005", "description": "垃圾"},
         form=True,
     ),
+    # --- indicators, assessments and reviews (a township sees its own, the county all) ---
+    ("GET", "/api/v1/indicators"): Cell(SCREEN, params={"period": "2025-10", "by": "grid"}),
+    ("GET", "/api/v1/indicators/definitions"): Cell(EVERYONE),
+    ("GET", "/api/v1/indicators/events"): Cell(SCREEN, params={"period": "2025-10", "set": "due"}),
+    ("GET", "/api/v1/indicators/map.png"): Cell(
+        SCREEN, params={"period": "2025-10", "by": "grid", "indicator": "close_rate"}
+    ),
+    ("GET", "/api/v1/assessments"): Cell(SCREEN),
+    ("POST", "/api/v1/assessments"): Cell(
+        allowed("admin", "zhs", "county", ok=201),
+        body={"level": "grid", "township": T, "period": "2025-10"},
+    ),
+    ("GET", "/api/v1/assessments/schemes"): Cell(SCREEN),
+    ("GET", "/api/v1/assessments/{assessment_id}"): Cell(ASSESSED, state="published"),
+    # A draft is seen (and published) only by those who may publish it.
+    ("POST", "/api/v1/assessments/{assessment_id}/publish"): Cell(
+        allowed("admin", "zhs", "county", other=404, viewer=404), state="draft"
+    ),
+    ("GET", "/api/v1/assessments/{assessment_id}/events"): Cell(
+        ASSESSED, state="published", params={"subject": f"{T}001001", "set": "due"}
+    ),
+    ("GET", "/api/v1/assessments/{assessment_id}/export.xlsx"): Cell(ASSESSED, state="published"),
+    ("GET", "/api/v1/assessments/{assessment_id}/report"): Cell(ASSESSED, state="published"),
+    ("GET", "/api/v1/assessments/{assessment_id}/map.png"): Cell(ASSESSED, state="published"),
+    ("POST", "/api/v1/reviews/notes"): Cell(
+        allowed("admin", "zhs", "county", ok=201),
+        body={"kind": "month", "subject": f"{T}:2025-10", "conclusions": "按期", "lessons": "无"},
+    ),
+    ("GET", "/api/v1/reviews/emergencies"): Cell(SCREEN),
+    ("GET", "/assess"): Cell(SCREEN, page=True),
+    ("GET", "/assess/events"): Cell(SCREEN, page=True, params={"period": "2025-10", "set": "due"}),
+    ("GET", "/review/event/{event_id}"): Cell(
+        allowed("admin", "zhs", "county", "viewer", other=404), page=True, state="closed"
+    ),
+    ("GET", "/review/event/{event_id}/map.png"): Cell(
+        allowed("admin", "zhs", "county", "viewer", other=404), page=True, state="closed"
+    ),
+    ("GET", "/review/emergency/{change_id}"): Cell(ASSESSED, page=True, state="emergency"),
+    ("GET", "/review/emergency/{change_id}/map.png"): Cell(ASSESSED, page=True, state="emergency"),
+    ("GET", "/review/month"): Cell(SCREEN, page=True, params={"period": "2025-10"}),
 }
 
 
@@ -400,11 +443,54 @@ def _patrol(session) -> dict:
     return {"patrol_id": patrol.id}
 
 
+def _evaluation(session, state: str) -> dict:
+    """A new assessment of T's grids (a draft, or published), or a declared emergency of T."""
+    from datetime import datetime
+
+    from api.assessments.models import Assessment, AssessmentRow, AssessmentState
+    from api.assessments.service import current_scheme
+    from api.indicators.definitions import INDICATORS
+    from api.mode.models import ModeChange
+
+    now = clock.now()
+    if state == "emergency":  # declared and ended, earlier than the ones before it
+        before = session.scalar(select(func.count()).select_from(ModeChange))
+        declared = now - timedelta(hours=3 * (before + 1))
+        change = ModeChange(township_code=T, mode="emergency", level="IV", reason="演练",
+                            village_codes=[], at=declared)  # fmt: skip
+        session.add(change)
+        session.add(ModeChange(township_code=T, mode="peacetime", reason="演练结束",
+                               village_codes=[], at=declared + timedelta(hours=1)))  # fmt: skip
+        session.flush()
+        return {"change_id": change.id}
+    scheme = current_scheme(session, "default", now)
+    start = datetime(2025, 10, 1, tzinfo=clock.zone())
+    assessment = Assessment(
+        scheme_id=scheme.id, scheme=scheme.body, level="grid", township_code=T,
+        scope_name="测试镇", period="2025-10", period_start=start,
+        period_end=datetime(2025, 11, 1, tzinfo=clock.zone()), as_of=now,
+        state=AssessmentState(state), created_at=now, created_by="mx-zhs", computed_at=now,
+    )  # fmt: skip
+    session.add(assessment)
+    session.flush()
+    figures = {i.key: {"value": 0.0, "numerator": 0, "denominator": 0} for i in INDICATORS}
+    parts = {k: 100.0 for k in scheme.body["levels"]["grid"]["weights"]} | {"adjustments": []}
+    session.add(
+        AssessmentRow(assessment_id=assessment.id, subject_code=f"{T}001001",
+                      subject_name="测试村第1网格", figures=figures, parts=parts,
+                      score=100.0, grade="A", rank=1)
+    )  # fmt: skip
+    session.flush()
+    return {"assessment_id": assessment.id}
+
+
 def _call(client, session, method: str, path: str, cell: Cell, caller: str):
     params = dict(cell.params)
     body = dict(cell.body) if cell.body is not None else None
     if cell.state == "patrol":
         params |= _patrol(session)
+    elif cell.state in ("draft", "published", "emergency"):
+        params |= _evaluation(session, cell.state)
     elif cell.state is not None:
         state = "reported" if cell.state == "photo" else cell.state
         ids = _event(session, state)

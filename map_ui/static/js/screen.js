@@ -471,6 +471,10 @@
     badge.style.background = color(key);
     head.appendChild(badge);
     head.appendChild(el("h3", event.title, "sx-card-title"));
+    var review = el("a", "复盘", "sx-card-review");
+    review.href = "/review/event/" + event.id;
+    review.target = "_blank";
+    head.appendChild(review);
     var close = el("button", "×", "sx-close");
     close.type = "button";
     close.title = "关闭";
